@@ -1,0 +1,41 @@
+# The two commands a user needs: `make run` and `make test`. Each creates .venv with a
+# Python >= 3.12 found on the machine (scripts/find-python) and installs what it needs.
+VENV    := .venv
+BIN     := $(VENV)/bin
+OUT     ?= results
+
+.PHONY: run test lint bench viz notebook clean help
+
+help:
+	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
+	@echo "make test   - install dev extras, run ruff and the whole test suite"
+	@echo "make bench  - benchmarks (writes benchmarks/results.md)"
+
+$(BIN)/python:
+	@py=$$(sh scripts/find-python) || exit 1; echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+
+# Stamps re-run the install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/escalation-sim run --out $(OUT)/default
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,197 @@
+"""The ``escalation-sim`` command line.
+
+Every bad input (unknown parameter, value out of range, broken TOML, missing file) ends in one
+line on stderr naming the file and the field, and exit status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from escalation_sim.errors import ConfigError
+
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line, like the rest of the CLI's."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_CONFIG, f"error: {self.prog}: {message} (see --help)\n")
+
+
+def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_seed = _int_at_least(0, "an integer seed")
+
+
+# ---------------------------------------------------------------------------------------------
+# run
+
+
+def add_run(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim run``: one run of a scenario."""
+    p = sub.add_parser(
+        "run",
+        help="run a scenario once and write its time series, outcomes and plots",
+        description="Run a scenario once. Writes DIR/timeseries.parquet (one row per week), "
+        "DIR/events.parquet (one row per attack or strike), DIR/outcomes.json (run-level "
+        "outcomes with the seed and parameters), DIR/timeseries.png and DIR/map.png.",
+    )
+    p.add_argument(
+        "--scenario", default=None, help="bundled name or path (default iraq_syria_2024)"
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (border_hardening=0.9) or a switch "
+        "(mechanisms.militia_autonomy=false); repeatable",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks to simulate")
+    p.add_argument("--out", type=Path, default=Path("results/run"), help="output directory")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run once and write the outputs."""
+    from escalation_sim.run import run, write_run
+    from escalation_sim.scenario.loader import parse_assignments
+
+    overrides = parse_assignments(args.assignments)
+    result = run(
+        scenario=args.scenario,
+        overrides=overrides,
+        seed=args.seed,
+        weeks=args.weeks,
+        progress=not args.quiet,
+        keep_model=not args.no_plots,
+    )
+    written = write_run(result, args.out, plots=not args.no_plots)
+    if not args.quiet:
+        o = result.outcomes
+        print(
+            f"{result.scenario}, seed {result.seed}, {len(result.timeseries) - 1} weeks: "
+            f"ISIS resurgence {'YES' if o['isis_resurgence'] else 'no'}; "
+            f"ISIS fighters in Iraq {o['isis_fighters_iraq_final']:.0f} "
+            f"(peak {o['isis_fighters_iraq_peak']:.0f}); attacks in Iraq "
+            f"{o['isis_attacks_iraq_total']}; infiltrations {o['infiltrations_total']} "
+            f"({o['infiltrations_detected_total']} detected); Israeli strikes on Iraq "
+            f"{o['israeli_strikes_iraq_total']}; escalation max {o['escalation_level_max']}"
+        )
+        for path in written:
+            print(f"  wrote {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# params / scenarios
+
+
+def add_params(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim params``: list a scenario's parameters and switches."""
+    p = sub.add_parser("params", help="list a scenario's parameters, ranges and switches")
+    p.add_argument("--scenario", default=None, help="bundled name or path")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_params)
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print parameters (value, range, meaning, source) and mechanism switches."""
+    from escalation_sim.mechanisms import MECHANISMS
+    from escalation_sim.scenario.loader import load_scenario
+
+    spec = load_scenario(args.scenario)
+    if args.json:
+        doc = {
+            "parameters": {
+                k: v.model_dump(exclude={"sources"}) for k, v in spec.parameters.items()
+            },
+            "mechanisms": dict(spec.mechanisms),
+        }
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"{spec.meta.name}: {spec.meta.title}\n\nparameters (--set NAME=VALUE):")
+    for name, prm in spec.parameters.items():
+        print(f"  {name:32s} {prm.value!s:>9}  [{prm.min}, {prm.max}] {prm.unit}")
+        print(f"  {'':32s} {prm.doc}")
+    print("\nmechanisms (--set mechanisms.NAME=false):")
+    for name, on in spec.mechanisms.items():
+        print(f"  {name:22s} {'on ' if on else 'off'}  {MECHANISMS.get(name, '')}")
+    return 0
+
+
+def add_scenarios(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim scenarios``: list bundled scenarios."""
+    p = sub.add_parser("scenarios", help="list the bundled scenarios")
+    p.set_defaults(func=cmd_scenarios)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """Print the bundled scenarios with their titles."""
+    from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
+
+    for name in sorted(bundled_scenarios()):
+        spec = load_scenario(name)
+        print(f"{name:20s} {spec.meta.start_date} + {spec.meta.weeks} weeks  {spec.meta.title}")
+    return 0
+
+
+#: Sub-command registrars, in the order ``--help`` lists them.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every sub-command."""
+    parser = _Parser(
+        prog="escalation-sim",
+        description="Agent-based simulation of escalation in the Iraq-Syria theatre (Mesa 3.5).",
+    )
+    from escalation_sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"escalation-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``escalation-sim``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

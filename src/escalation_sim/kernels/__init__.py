@@ -1,0 +1,1 @@
+"""Behavioural kernels shared by the escalation model and its validation runs."""

@@ -1,0 +1,88 @@
+"""The weekly phases, in the order the model runs them, and the mechanism switches.
+
+Each phase is a function of the model. The eleven mechanisms the seed analysis asserts
+(``docs/ODD.md`` and ``../shared/domain/FACTS.md`` number them 1-11) and two background processes
+each have a switch in the scenario's ``[mechanisms]`` table; a phase skips the parts whose
+switch is off, so an experiment can show what each one contributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from escalation_sim.mechanisms import (
+    command,
+    common,
+    control,
+    escalation,
+    movement,
+    recruitment,
+    supply,
+    syria,
+    violence,
+)
+
+if TYPE_CHECKING:
+    from escalation_sim.model import EscalationModel
+
+#: Switch name -> what it does (numbers as in FACTS.md).
+MECHANISMS: dict[str, str] = {
+    "syria_chaos": "1. Chaos in Syria reactivates ISIS: HTS offensive, state collapse, prison and "
+    "camp breakouts, ungoverned space, a pull on Iraqi cells towards Iraq",
+    "border_defence": "2. Border hardening (wall, cameras, trenches, towers, drones, brigades) "
+    "detects crossings, partially",
+    "decapitation": "3. Counter-terrorism decapitation with the coalition degrades ISIS cohesion",
+    "supply_interdiction": "4. HTS road control, SDF route cuts and US presence obstruct Iranian "
+    "supply; air supply meets similar obstacles",
+    "intel_sharing": "5. Intelligence sharing with Syria, Iran and Jordan, of uncertain "
+    "efficiency, aids detection and counter-terrorism",
+    "iraq_balancing": "6. Iraq's government balances between Iran and the US in response to "
+    "ISIS attacks and Israeli strikes",
+    "militia_autonomy": "7. Wilayati factions follow Iranian command over the Iraqi state's",
+    "shrine_defence": "8. Shia militias mobilise for Syria when HTS threatens the shrines",
+    "sectarian_backlash": "9. A Sunni-weighted Syria under HTS and Shia militia presence drive "
+    "ISIS recruitment, motivation and sectarian targeting",
+    "israel_escalation": "10. Israel answers militia launches (and Iraq's logistic role) with "
+    "strikes in Syria, then in Iraq; Washington may not stop it",
+    "isis_competition": "11. Competition with HTS spurs ISIS to outbid and to retake territory "
+    "it held",
+    "recruitment": "Background: grievance-driven recruitment into ISIS (Epstein 2002)",
+    "counter_terrorism": "Background: attrition of ISIS cells by the security forces present",
+}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A step of the weekly schedule: its name, function and the switches it reads."""
+
+    name: str
+    run: Callable[[EscalationModel], None]
+    mechanisms: tuple[str, ...]
+
+
+#: The weekly schedule, in order.
+PHASES: tuple[Phase, ...] = (
+    Phase("syria", syria.step, ("syria_chaos",)),
+    Phase("supply", supply.step, ("supply_interdiction",)),
+    Phase("command", command.step, ("iraq_balancing", "militia_autonomy", "shrine_defence")),
+    Phase("movement", movement.step, ("border_defence", "intel_sharing", "isis_competition")),
+    Phase("recruitment", recruitment.step, ("recruitment", "sectarian_backlash")),
+    Phase("violence", violence.step, ("counter_terrorism", "decapitation", "isis_competition")),
+    Phase("escalation", escalation.step, ("israel_escalation",)),
+    Phase("control", control.step, ()),
+)
+
+#: Every parameter some phase reads; a scenario must define exactly these.
+REQUIRED_PARAMETERS: frozenset[str] = frozenset().union(
+    common.PARAMETERS,
+    syria.PARAMETERS,
+    supply.PARAMETERS,
+    command.PARAMETERS,
+    movement.PARAMETERS,
+    recruitment.PARAMETERS,
+    violence.PARAMETERS,
+    escalation.PARAMETERS,
+    control.PARAMETERS,
+)

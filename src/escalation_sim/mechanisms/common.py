@@ -1,0 +1,79 @@
+"""Small helpers several phases share: new ISIS fighters, who counts as a Shia militia."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from escalation_sim.agents import ArmedForce, IsisCell
+
+if TYPE_CHECKING:
+    from escalation_sim.model import EscalationModel
+
+#: Controller of a region nobody governs (after a collapse).
+UNGOVERNED = "ungoverned"
+
+PARAMETERS = ("isis_cell_size", "chaos_isis_boost", "isis_reactivation")
+
+
+def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> None:
+    """Add ``n`` fighters in a region: top up the smallest cell of that origin, then new cells.
+
+    Cells do not grow beyond ``isis_cell_size``; a clandestine network grows by more cells, not
+    by larger ones.
+    """
+    if n <= 0:
+        return
+    size = int(model.p.isis_cell_size)
+    here = [
+        c
+        for c in model.space[region].agents
+        if isinstance(c, IsisCell) and c.iraqi == iraqi and c.strength < size
+    ]
+    if here:
+        smallest = min(here, key=lambda c: c.strength)
+        take = min(n, size - int(smallest.strength))
+        smallest.strength += take
+        n -= take
+    isis_aff = model.actors[model.roles["isis"]].affinity
+    while n > 0:
+        take = min(n, size)
+        cell = IsisCell(model, float(take), iraqi=iraqi, affinity=isis_aff)
+        cell.cell = model.space[region]
+        n -= take
+
+
+def chaos_boost(model: EscalationModel) -> np.ndarray:
+    """Mechanism 1's lift to ISIS recruitment and attacks, per region.
+
+    ``chaos_isis_boost`` x the region's own chaos, plus, in Iraq, ``isis_reactivation`` x the
+    population-weighted chaos of Syria: a collapsing Syria reactivates ISIS "from within" Iraq
+    too (seed), through propaganda, money and a sense of momentum, not only through fighters
+    who cross.
+    """
+    p, w = model.p, model.world
+    syria = w.is_syria & ~w.external
+    pop = w.population.sum(axis=1)
+    index = float((model.chaos[syria] * pop[syria]).sum() / max(pop[syria].sum(), 1.0))
+    return p.chaos_isis_boost * model.chaos + p.isis_reactivation * index * w.is_iraq
+
+
+def shia_share(model: EscalationModel, affinity: np.ndarray) -> float:
+    """Share of an affinity vector on the Shia sect (0 if the scenario has no such sect)."""
+    sects = model.world.sects
+    if "shia_arab" not in sects:
+        return 0.0
+    total = float(affinity.sum())
+    return float(affinity[sects.index("shia_arab")] / total) if total > 0 else 0.0
+
+
+def is_shia_militia(model: EscalationModel, force: ArmedForce) -> bool:
+    """A militia whose affinity is mostly Shia (the Wilayati factions, the Atabat units)."""
+    return force.kind == "militia" and shia_share(model, force.affinity) > 0.5
+
+
+def iraqi_militia(model: EscalationModel, force: ArmedForce) -> bool:
+    """An Iraqi militia: a militia whose formal chain of command leads to the Iraqi state."""
+    iraq = model.roles["iraq"]
+    return force.kind == "militia" and any(c.formal and c.commander == iraq for c in force.links)

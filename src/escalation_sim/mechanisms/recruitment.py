@@ -1,0 +1,113 @@
+"""Phase 5: grievance-driven recruitment into ISIS (Epstein 2002) and sectarian backlash (9).
+
+Each region holds ``recruit_sample`` representative potential recruits with fixed draws u, R ~
+U(0, 1). Through the shared kernel (``escalation_sim.kernels.civil_violence``)::
+
+    hardship   H = min(1, 2 u h),   h = region hardship (its mean for h <= 0.5)
+    legitimacy L = L0 (1 - chaos) (1 - backlash_strength x min(1, Shia militia / backlash_norm))
+                      (the backlash term is mechanism 9), where L0 is the region's legitimacy in
+                      the file while its first holder rules, and ``legitimacy_new_ruler`` x (1 -
+                      d(ruler, ISIS)) under a new one: a co-sectarian ruler such as HTS wins
+                      Sunni legitimacy that ISIS then cannot recruit against
+    grievance  G = H (1 - L)
+    arrest     P = 1 - exp(-k C / A), counted within an agent's vision of ``recruit_vision``
+                   people: C = recruit_vision x deterrence_scale x security strength / population,
+                   A = 1 + recruit_vision x last week's active share (the agent counts itself)
+    active     G - R P > recruitment_threshold
+
+With Epstein's Run 2 (vision 7 along four axes at density 0.7, about 20 agents in view, cop
+density 0.04) in mind, ``deterrence_scale`` = 10 gives Iraqi regions cop densities of the same
+order. The weekly number of recruits is Poisson with mean::
+
+    recruit_rate x active share x recruit pool / 1e6 x presence x ISIS cohesion
+        x (1 + chaos boost) x (1 + sunni_tilt_motivation x sunni_tilt [Iraq, 9])
+
+with the chaos boost of mechanism 1 (``common.chaos_boost``: the region's own chaos and, in Iraq,
+Syria's).
+
+where presence = F / (F + ``recruit_presence_half``), F the ISIS fighters in the region:
+clandestine groups recruit through the networks they already have there.
+
+The recruit pool is the population weighted by ISIS's sectarian affinity. Where ISIS rules or
+nobody does, no one is arrested.
+Seed: a Sunni-weighted Syria under HTS "could motivate ISIS to rise again against those Shiite
+militias in Iraq".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from escalation_sim.agents import affinity_distance
+from escalation_sim.kernels.civil_violence import arrest_probability, grievance, is_active
+from escalation_sim.mechanisms.common import add_recruits, chaos_boost, is_shia_militia
+
+if TYPE_CHECKING:
+    from escalation_sim.model import EscalationModel
+
+PARAMETERS = (
+    "recruit_sample",
+    "recruit_rate",
+    "recruit_vision",
+    "recruit_presence_half",
+    "recruitment_threshold",
+    "legitimacy_new_ruler",
+    "arrest_k",
+    "deterrence_scale",
+    "backlash_strength",
+    "backlash_norm",
+    "sunni_tilt_motivation",
+)
+
+
+def step(model: EscalationModel) -> None:
+    """Update each region's active share and add the week's recruits."""
+    if not model.mech["recruitment"]:
+        return
+    p, w = model.p, model.world
+    share = active_shares(model)
+    model.active_share = share
+    boost = 1 + chaos_boost(model)
+    tilt = 1 + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
+    fighters = model.isis_by_region()
+    presence = fighters / (fighters + p.recruit_presence_half)
+    mean = p.recruit_rate * share * model.recruit_pool / 1e6 * presence
+    mean = mean * model.isis_cohesion * boost * tilt
+    mean[w.external] = 0.0
+    recruits = model.rng.poisson(mean)
+    for r in np.flatnonzero(recruits):
+        add_recruits(model, int(r), int(recruits[r]), iraqi=bool(w.is_iraq[r]))
+    model.recruits_iraq += int(recruits[w.is_iraq].sum())
+    model.recruits_syria += int(recruits[w.is_syria].sum())
+
+
+def active_shares(model: EscalationModel) -> np.ndarray:
+    """Share of each region's representative recruits that Epstein's rule makes active."""
+    p, w = model.p, model.world
+    legitimacy = w.legitimacy.copy()
+    isis_aff = model.actors[model.roles["isis"]].affinity
+    for r, ctrl in enumerate(model.controller):
+        if ctrl != model.home_controller[r] and ctrl in model.actors:
+            ruler = model.actors[ctrl].affinity
+            legitimacy[r] = p.legitimacy_new_ruler * (1 - affinity_distance(ruler, isis_aff))
+    legitimacy *= 1 - model.chaos
+    if model.mech["sectarian_backlash"]:
+        shia = model.force_by_region(lambda f: is_shia_militia(model, f))
+        legitimacy = legitimacy * (
+            1 - p.backlash_strength * np.minimum(1.0, shia / p.backlash_norm)
+        )
+    hardship = np.minimum(1.0, 2.0 * model.sample_hardship * w.hardship[:, None])
+    g = grievance(hardship, legitimacy[:, None])
+    security = model.force_by_region()
+    isis = model.roles["isis"]
+    lawless = np.array([c in (isis, "ungoverned") for c in model.controller])
+    security[lawless] = 0.0
+    pop = w.population.sum(axis=1)
+    density = np.divide(p.deterrence_scale * security, pop, out=np.zeros(w.n), where=pop > 0)
+    cops = p.recruit_vision * density
+    actives = 1.0 + p.recruit_vision * model.active_share
+    arrest = arrest_probability(cops, actives, k=p.arrest_k)
+    active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold)
+    return active.mean(axis=1)

@@ -1,0 +1,98 @@
+"""Phase 2, mechanism 4 (``supply_interdiction``): Iran's supply to the regime, and its obstacles.
+
+Seed: "the ground transportation of Iranian weapons to Syria [...] will face significant
+challenges due to the control of HTS over the main roads, especially the Aleppo-Damascus route
+[...]. Even if air transport is utilized, similar challenges would arise. [...] smuggling through
+the Al-Bukamal region may encounter additional obstacles due to the SDF deciding to cut off
+routes towards Raqqa [...] the U.S. presence in the northeastern part of Syria [...] will further
+tighten these measures."
+
+Ground supply leaves Iran's border node and may cross only regions held by Iran, Iraq (which
+lets it pass), the regime, or militias Iran commands; any other holder (HTS, the SDF, ISIS,
+nobody) blocks the road. Each region on the way where US forces stand lets a convoy through
+with probability ``1 - us_interdiction``. The ground share delivered is the regime's effective
+strength reachable this way, weighted by the best path's survival; air supply (a share
+``air_supply_share``) gets through with probability ``1 - air_interdiction``::
+
+    delivered = iran_supply ((1 - air) ground + air (1 - air_interdiction))
+
+Delivered supply lifts the cohesion of regime formations and of Iraqi militias in Syria by
+``supply_cohesion_gain`` x delivered a week, against a decay of ``regime_cohesion_decay``.
+Switched off, supply flows in full. What crosses Iraq by road (``supply_transit_iraq``) is what
+Israel watches (mechanism 10).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from escalation_sim.mechanisms.common import iraqi_militia
+
+if TYPE_CHECKING:
+    from escalation_sim.model import EscalationModel
+
+PARAMETERS = (
+    "iran_supply",
+    "air_supply_share",
+    "air_interdiction",
+    "us_interdiction",
+    "supply_cohesion_gain",
+    "regime_cohesion_decay",
+)
+
+
+def step(model: EscalationModel) -> None:
+    """Compute this week's delivered supply and apply it to the regime side's cohesion."""
+    p = model.p
+    regime_forces = model.forces_of("syrian_regime")
+    if not regime_forces:
+        model.supply_delivered = 0.0
+        model.supply_transit_iraq = 0.0
+        return
+    air = float(p.air_supply_share)
+    if model.mech["supply_interdiction"]:
+        ground = ground_share(model)
+        air_ok = 1.0 - float(p.air_interdiction)
+    else:
+        ground, air_ok = 1.0, 1.0
+    model.supply_delivered = float(p.iran_supply) * ((1 - air) * ground + air * air_ok)
+    model.supply_transit_iraq = float(p.iran_supply) * (1 - air) * ground
+    gain = p.supply_cohesion_gain * model.supply_delivered - p.regime_cohesion_decay
+    w = model.world
+    for f in model.forces:
+        if f.actor_id == model.roles["syrian_regime"] or (
+            w.is_syria[f.region] and iraqi_militia(model, f)
+        ):
+            f.cohesion = min(1.0, max(0.0, f.cohesion + gain))
+
+
+def ground_share(model: EscalationModel) -> float:
+    """Share of the regime's effective strength that Iranian road convoys can reach this week."""
+    w = model.world
+    iran = model.roles["iran"]
+    passable_actors = {iran, model.roles["iraq"], model.roles["syrian_regime"]}
+    passable_actors |= {
+        u for u, v, d in model.relations.edges(data=True) if d["kind"] == "command" and v == iran
+    }
+    passable = [r for r, c in enumerate(model.controller) if c in passable_actors]
+    sources = [r for r in passable if model.controller[r] == iran and w.external[r]]
+    if not sources:
+        return 0.0
+    us = model.roles["us"]
+    us_here = model.force_by_region(lambda f: f.actor_id == us) > 0
+    cost = -math.log(max(1e-9, 1.0 - float(model.p.us_interdiction)))
+    g = w.graph.subgraph(passable)
+    # Entering a region with US forces costs -log(1 - us_interdiction).
+    weight = lambda _u, v, _d: cost if us_here[v] else 0.0  # noqa: E731
+    dist = nx.multi_source_dijkstra_path_length(g, sources, weight=weight)
+    regime = model.roles["syrian_regime"]
+    strength = model.force_by_region(lambda f: f.actor_id == regime)
+    total = strength.sum()
+    if total <= 0:
+        return 0.0
+    reached = sum(strength[r] * math.exp(-d) for r, d in dist.items() if w.is_syria[r])
+    return float(np.clip(reached / total, 0.0, 1.0))

@@ -1,0 +1,188 @@
+"""Outcomes: what is recorded each week, and what a whole run adds up to.
+
+Weekly outcomes (``WEEKLY_OUTCOMES``) are the columns of ``timeseries.parquet``; flows (attacks,
+infiltrations, strikes...) count the week's events, stocks (fighters, regions) are end-of-week
+levels. Run-level outcomes (``run_outcomes``) summarise a run; ``isis_resurgence`` is defined by
+three scenario parameters:
+
+    ISIS resurgence  <=>  in some week ISIS holds at least ``resurgence_regions`` Iraqi regions,
+                          or the mean of its weekly attacks in Iraq over ``resurgence_weeks``
+                          consecutive weeks reaches ``resurgence_attacks``.
+
+The **escalation ladder** for Iraq (``escalation_level``), over the last ``escalation_window``
+weeks:
+
+    0  calm: no launches from Iraq, no Iraqi militias in Syria, no strikes
+    1  militia activity: launches at Israel from Iraq, or Iraqi militia fighters in Syria
+    2  Israel strikes Iraqi militias in Syria
+    3  Israel strikes Iraqi territory
+    4  strike campaign: at least ``campaign_strikes`` Israeli strikes on Iraq in the window
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from escalation_sim.mechanisms.common import iraqi_militia
+
+if TYPE_CHECKING:
+    from escalation_sim.model import EscalationModel
+
+#: Weekly outcome -> description. The first ten are the names issue #2 fixes.
+WEEKLY_OUTCOMES: dict[str, str] = {
+    "isis_fighters_iraq": "ISIS fighters in Iraqi regions (end of week)",
+    "isis_fighters_syria": "ISIS fighters in Syrian regions (end of week)",
+    "isis_attacks_iraq": "ISIS attacks in Iraq this week",
+    "isis_regions_iraq": "Iraqi regions ISIS holds (end of week)",
+    "infiltrations": "ISIS crossings into Iraq attempted this week (groups)",
+    "infiltrations_detected": "of which detected at the border",
+    "militia_fighters_syria": "Iraqi militia fighters in Syria (end of week)",
+    "israeli_strikes_iraq": "Israeli strikes on Iraqi territory this week",
+    "escalation_level": "escalation ladder for Iraq, 0-4 (see docs/ODD.md)",
+    "isis_attacks_syria": "ISIS attacks in Syria this week",
+    "isis_deaths_iraq": "people killed in ISIS attacks in Iraq this week",
+    "isis_deaths_syria": "people killed in ISIS attacks in Syria this week",
+    "infiltrations_undetected": "crossings into Iraq that went undetected this week",
+    "infiltrating_fighters": "ISIS fighters who reached Iraq undetected this week",
+    "militia_launches": "drones and missiles launched at Israel from Iraq this week",
+    "israeli_strikes_syria": "Israeli strikes on Iraqi militias in Syria this week",
+    "israeli_strikes_iraq_blocked": "Israeli strikes on Iraq called off under US pressure",
+    "israel_threat": "Israel's threat perception from Iraq",
+    "iraq_us_alignment": "Iraq's alignment, 0 = Iran, 1 = US",
+    "iran_demand": "Iran's demand for Iraqi militia action in Syria, 0-1",
+    "iran_supply_delivered": "share of Iran's weekly supply reaching the regime, 0-1",
+    "regime_strength": "Syrian regime's effective strength, share of its initial",
+    "hts_regions": "regions HTS holds",
+    "isis_cohesion": "ISIS leadership cohesion, 0-1",
+    "isis_recruits_iraq": "new ISIS fighters recruited in Iraq this week",
+    "isis_recruits_syria": "new ISIS fighters recruited or freed in Syria this week",
+    "prison_escapees": "detainees who escaped this week",
+    "decapitations": "senior ISIS leaders killed this week",
+    "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
+}
+
+#: Run-level outcome -> description.
+RUN_OUTCOMES: dict[str, str] = {
+    "isis_resurgence": "ISIS resurgence in Iraq (definition in the module docstring)",
+    "resurgence_week": "first week the resurgence condition held (null if never)",
+    "isis_fighters_iraq_final": "ISIS fighters in Iraq at the end",
+    "isis_fighters_iraq_peak": "highest weekly ISIS fighters in Iraq",
+    "isis_fighters_syria_final": "ISIS fighters in Syria at the end",
+    "isis_attacks_iraq_total": "ISIS attacks in Iraq over the run",
+    "isis_deaths_iraq_total": "people killed by ISIS in Iraq over the run",
+    "isis_regions_iraq_max": "most Iraqi regions ISIS held in any week",
+    "infiltrations_total": "crossings into Iraq attempted",
+    "infiltrations_detected_total": "crossings into Iraq detected",
+    "infiltrations_undetected_total": "crossings into Iraq not detected",
+    "infiltrating_fighters_total": "ISIS fighters who reached Iraq undetected",
+    "militia_fighters_syria_peak": "most Iraqi militia fighters in Syria in any week",
+    "militia_launches_total": "launches at Israel from Iraq",
+    "israeli_strikes_iraq_total": "Israeli strikes on Iraq",
+    "israeli_strikes_syria_total": "Israeli strikes on Iraqi militias in Syria",
+    "first_strike_iraq_week": "week of the first Israeli strike on Iraq (null if none)",
+    "escalation_level_max": "highest rung of the escalation ladder reached",
+    "escalation_level_final": "rung at the end",
+}
+
+
+def measure(model: EscalationModel) -> None:
+    """Compute this week's outcomes into ``model.now`` (last week's move to ``model.last_week``)."""
+    w = model.world
+    fighters = model.isis_by_region()
+    militia_syria = sum(
+        f.strength for f in model.forces if w.is_syria[f.region] and iraqi_militia(model, f)
+    )
+    isis, hts = model.roles["isis"], model.roles["hts"]
+    isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if model.controller[r] == isis)
+    model.last_week = model.now
+    model.now = {
+        "isis_fighters_iraq": float(fighters[w.is_iraq].sum()),
+        "isis_fighters_syria": float(fighters[w.is_syria].sum()),
+        "isis_attacks_iraq": model.attacks_iraq,
+        "isis_regions_iraq": isis_regions,
+        "infiltrations": model.infiltrations,
+        "infiltrations_detected": model.infiltrations_detected,
+        "militia_fighters_syria": float(militia_syria),
+        "israeli_strikes_iraq": model.strikes_iraq,
+        "escalation_level": escalation_level(model, militia_syria),
+        "isis_attacks_syria": model.attacks_syria,
+        "isis_deaths_iraq": model.deaths_iraq,
+        "isis_deaths_syria": model.deaths_syria,
+        "infiltrations_undetected": model.infiltrations - model.infiltrations_detected,
+        "infiltrating_fighters": model.infiltrating_fighters,
+        "militia_launches": model.launches,
+        "israeli_strikes_syria": model.strikes_syria,
+        "israeli_strikes_iraq_blocked": model.strikes_iraq_blocked,
+        "israel_threat": float(model.actors[model.roles["israel"]].threat),
+        "iraq_us_alignment": float(model.actors[model.roles["iraq"]].alignment),
+        "iran_demand": float(model.actors[model.roles["iran"]].demand),
+        "iran_supply_delivered": float(model.supply_delivered),
+        "regime_strength": model.regime_effective() / max(model.initial_regime, 1e-9),
+        "hts_regions": sum(1 for c in model.controller if c == hts),
+        "isis_cohesion": float(model.isis_cohesion),
+        "isis_recruits_iraq": model.recruits_iraq,
+        "isis_recruits_syria": model.recruits_syria + model.escapees,
+        "prison_escapees": model.escapees,
+        "decapitations": model.decapitations,
+        "syrian_soldiers_fled_iraq": model.fled_to_iraq,
+    }
+
+
+def escalation_level(model: EscalationModel, militia_syria: float) -> int:
+    """The rung of the escalation ladder (module docstring) over the recent window."""
+    strikes_iraq = sum(model.strike_iraq_history)
+    if strikes_iraq >= model.p.campaign_strikes:
+        return 4
+    if strikes_iraq > 0:
+        return 3
+    if sum(model.strike_syria_history) > 0:
+        return 2
+    if sum(model.launch_history) > 0 or militia_syria > 0:
+        return 1
+    return 0
+
+
+def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
+    """First week the resurgence condition holds, or None."""
+    regions = ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"]
+    window = int(params["resurgence_weeks"])
+    attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
+    sustained = np.zeros(len(ts), dtype=bool)
+    if len(attacks) >= window:
+        mean = np.convolve(attacks, np.ones(window) / window, mode="valid")
+        sustained[window - 1 :] = mean >= params["resurgence_attacks"]
+    hit = np.flatnonzero(regions | sustained)
+    return int(ts["week"].iloc[hit[0]]) if len(hit) else None
+
+
+def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
+    first_week = resurgence_week(ts, params)
+    strikes = np.flatnonzero(ts["israeli_strikes_iraq"].to_numpy() > 0)
+    out = {
+        "isis_resurgence": first_week is not None,
+        "resurgence_week": first_week,
+        "isis_fighters_iraq_final": float(ts["isis_fighters_iraq"].iloc[-1]),
+        "isis_fighters_iraq_peak": float(ts["isis_fighters_iraq"].max()),
+        "isis_fighters_syria_final": float(ts["isis_fighters_syria"].iloc[-1]),
+        "isis_attacks_iraq_total": int(ts["isis_attacks_iraq"].sum()),
+        "isis_deaths_iraq_total": int(ts["isis_deaths_iraq"].sum()),
+        "isis_regions_iraq_max": int(ts["isis_regions_iraq"].max()),
+        "infiltrations_total": int(ts["infiltrations"].sum()),
+        "infiltrations_detected_total": int(ts["infiltrations_detected"].sum()),
+        "infiltrations_undetected_total": int(ts["infiltrations_undetected"].sum()),
+        "infiltrating_fighters_total": int(ts["infiltrating_fighters"].sum()),
+        "militia_fighters_syria_peak": float(ts["militia_fighters_syria"].max()),
+        "militia_launches_total": int(ts["militia_launches"].sum()),
+        "israeli_strikes_iraq_total": int(ts["israeli_strikes_iraq"].sum()),
+        "israeli_strikes_syria_total": int(ts["israeli_strikes_syria"].sum()),
+        "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
+        "escalation_level_max": int(ts["escalation_level"].max()),
+        "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+    }
+    assert set(out) == set(RUN_OUTCOMES)
+    return out

@@ -1,0 +1,131 @@
+"""One model run, as the CLI, the sweep runner and the notebooks do it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from escalation_sim.model import EscalationModel
+from escalation_sim.scenario.schema import Scenario
+
+
+@dataclass
+class RunResult:
+    """What one run produces.
+
+    Attributes:
+        timeseries: One row per week (``week``, ``date``, every weekly outcome).
+        outcomes: Run-level outcomes (``isis_resurgence`` and totals).
+        events: One row per attack or strike.
+        parameters: Parameter values and switches used.
+        seed: The seed of the run.
+        scenario: The scenario's name.
+        model: The model itself (kept for inspection; ``None`` when not kept).
+    """
+
+    timeseries: pd.DataFrame
+    outcomes: dict[str, Any]
+    events: pd.DataFrame
+    parameters: dict[str, Any]
+    seed: int
+    scenario: str
+    model: EscalationModel | None = field(default=None, repr=False)
+
+
+def run(
+    scenario: str | Path | Scenario | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    weeks: int | None = None,
+    progress: bool = False,
+    keep_model: bool = False,
+) -> RunResult:
+    """Build a model, run it for ``weeks`` (default: the scenario's horizon), collect results.
+
+    Args:
+        scenario: Bundled name, path or ``Scenario``; default ``iraq_syria_2024``.
+        overrides: Parameter values and switches (``{"border_hardening": 0.9}``).
+        seed: Seed for the model's random generator.
+        weeks: Weeks to simulate.
+        progress: Show a progress bar (tqdm) on stderr.
+        keep_model: Keep the model on the result (for notebooks).
+    """
+    model = EscalationModel(scenario, overrides, rng=seed)
+    horizon = int(weeks if weeks is not None else model.spec.meta.weeks)
+    if progress:
+        from tqdm import tqdm
+
+        for _ in tqdm(range(horizon), desc="weeks", unit="wk", leave=False):
+            model.step()
+    else:
+        model.run_for(horizon)
+    return RunResult(
+        timeseries=model.timeseries(),
+        outcomes=model.outcomes(),
+        events=model.events_frame(),
+        parameters=model.parameters(),
+        seed=int(seed),
+        scenario=model.spec.meta.name,
+        model=model if keep_model else None,
+    )
+
+
+def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
+    """Write ``timeseries.parquet``, ``events.parquet``, ``outcomes.json`` and the plots.
+
+    Each file is written to a temporary name and moved into place, so a crash never leaves a
+    half-written file behind.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)),
+        _atomic(out / "events.parquet", lambda p: result.events.to_parquet(p, index=False)),
+        _atomic(
+            out / "outcomes.json",
+            lambda p: p.write_text(json.dumps(_outcomes_doc(result), indent=2)),
+        ),
+    ]
+    if plots:
+        from escalation_sim import plots as plotting
+
+        written.append(
+            _atomic(
+                out / "timeseries.png",
+                lambda p: plotting.plot_timeseries(result.timeseries, p, title=result.scenario),
+            )
+        )
+        if result.model is not None:
+            written.append(_atomic(out / "map.png", lambda p: plotting.plot_map(result.model, p)))
+    return written
+
+
+def _outcomes_doc(result: RunResult) -> dict[str, Any]:
+    return {
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "weeks": int(result.timeseries["week"].iloc[-1]),
+        "outcomes": result.outcomes,
+        "parameters": result.parameters,
+    }
+
+
+def _atomic(path: Path, write) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,259 @@
+"""The scenario file's schema: regions, borders, actors, units, links, parameters, switches.
+
+A scenario is data. Every record that carries numbers also carries a ``source`` (one citation or
+stated assumption for all of its numbers) and optionally ``sources``, a table of per-field
+citations that override it. Cross-references (a unit's region, a link's actors, a segment's
+regions) are checked here so the model can trust what it is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
+
+COUNTRIES = ("IRQ", "SYR", "JOR", "IRN", "TUR", "ISR")
+ROLES = ("iraq", "syrian_regime", "iran", "israel", "us", "isis", "hts")
+
+
+class Record(BaseModel):
+    """Base for every table in the file: no unknown keys, a source for its numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: str = Field(min_length=3, description="citation or stated assumption for the numbers")
+    sources: dict[str, str] = Field(default_factory=dict, description="per-field citations")
+
+    @model_validator(mode="after")
+    def _sources_name_fields(self) -> Record:
+        unknown = set(self.sources) - set(type(self).model_fields)
+        if unknown:
+            raise ValueError(
+                f"sources names unknown field(s) {sorted(unknown)}; "
+                f"allowed: {sorted(set(type(self).model_fields) - {'source', 'sources'})}"
+            )
+        return self
+
+
+class Meta(BaseModel):
+    """Scenario identity and time frame."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Ident
+    title: str
+    description: str = ""
+    start_date: dt.date
+    weeks: int = Field(ge=1, le=2000, description="default horizon in weekly steps")
+    sects: tuple[Ident, ...] = Field(min_length=1, description="sect categories used in the file")
+
+
+class Region(Record):
+    """A node of the region network: an Iraqi district, a Syrian governorate or a border state."""
+
+    id: Ident
+    name: str
+    country: Literal["IRQ", "SYR", "JOR", "IRN", "TUR", "ISR"]
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    external: bool = Field(False, description="a neighbouring state drawn as one border node")
+    controller: Ident
+    population: dict[Ident, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    hardship: Share = 0.0
+    legitimacy: Share = 0.5
+    former_isis: bool = Field(False, description="held by ISIS in 2014-2017")
+    shrine: bool = Field(False, description="holds a Shia shrine Iraqi militias vow to defend")
+    corridor: bool = Field(False, description="hub of Iran's land corridor")
+    detainees: Annotated[int, Field(ge=0)] = 0
+    camp: Annotated[int, Field(ge=0)] = 0
+    guards: Share = Field(1.0, description="guard force at prisons/camps, 1 = full")
+    detainees_iraqi: Share = Field(0.0, description="share of detainees who are Iraqi")
+    camp_iraqi: Share = Field(0.0, description="share of camp residents who are Iraqi")
+
+
+class Road(Record):
+    """An undirected road, track or crossing between two regions (not the Iraq-Syria border)."""
+
+    a: Ident
+    b: Ident
+    name: str = ""
+    kind: Literal["road", "track", "crossing", "border"] = "road"
+
+
+class BorderSegment(Record):
+    """A segment of the Iraq-Syria border: an edge between an Iraqi and a Syrian region."""
+
+    id: Ident
+    iraq_region: Ident
+    syria_region: Ident
+    length_km: Annotated[float, Field(gt=0)]
+    wall: Share = Field(description="share of the segment walled (concrete wall, trench)")
+    surveillance: Share = Field(description="thermal cameras, towers, drones; 1 = fully watched")
+    garrison: NonNeg = Field(description="border brigades on the segment")
+    crossing: str = ""
+    smuggling_corridor: bool = False
+
+
+class Actor(Record):
+    """An organisation or state: the relational network's node."""
+
+    id: Ident
+    name: str
+    kind: Literal["state", "militia", "insurgent", "rebel"]
+    affinity: dict[Ident, Share]
+
+
+class Link(Record):
+    """A relation between two actors: command (with strength and autonomy), alliance, hostility."""
+
+    from_: Ident = Field(alias="from")
+    to: Ident
+    kind: Literal["command", "alliance", "hostility"]
+    strength: Share
+    autonomy: Share = Field(0.0, description="command only: how far the subordinate acts alone")
+    formal: bool = Field(False, description="command only: the legal chain of command")
+
+
+class Unit(Record):
+    """A placed force: an army formation, a militia, a rebel force or ISIS cells."""
+
+    id: Ident
+    actor: Ident
+    kind: Literal["army", "militia", "insurgent", "rebel", "foreign"]
+    role: Literal["garrison", "border", "expeditionary", "launcher", "field"] = Field(
+        "garrison",
+        description="expeditionary units deploy abroad when ordered; launchers fire at Israel",
+    )
+    region: Ident
+    home: Ident | None = Field(None, description="where the unit returns when ordered home")
+    strength: Annotated[int, Field(ge=1)]
+    cohesion: Share
+    cells: Annotated[int, Field(ge=1)] = Field(1, description="split into this many agents")
+    iraqi_share: Share = Field(0.0, description="insurgent cells: share of Iraqi origin")
+    affinity: dict[Ident, Share] | None = None
+
+
+class Parameter(Record):
+    """A mechanism parameter with its allowed range."""
+
+    value: float | int
+    min: float | int
+    max: float | int
+    doc: str = Field(min_length=3)
+    unit: str = ""
+
+    @field_validator("value", "min", "max", mode="before")
+    @classmethod
+    def _no_bool(cls, v: object) -> object:
+        if isinstance(v, bool):
+            raise ValueError("must be a number, not true/false")
+        return v
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Parameter:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} > max {self.max}")
+        if not self.min <= self.value <= self.max:
+            raise ValueError(f"value {self.value} outside its range [{self.min}, {self.max}]")
+        return self
+
+    @property
+    def is_int(self) -> bool:
+        """True when the parameter takes integers only (value, min and max are all integers)."""
+        return all(isinstance(x, int) for x in (self.value, self.min, self.max))
+
+
+class Scenario(BaseModel):
+    """A whole scenario file, validated and cross-checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    meta: Meta
+    roles: dict[str, Ident] = Field(description="which actor plays each role the mechanisms name")
+    references: dict[str, str] = Field(default_factory=dict)
+    regions: tuple[Region, ...] = Field(min_length=2)
+    roads: tuple[Road, ...] = ()
+    border_segments: tuple[BorderSegment, ...] = ()
+    actors: tuple[Actor, ...] = Field(min_length=1)
+    links: tuple[Link, ...] = ()
+    units: tuple[Unit, ...] = ()
+    parameters: dict[Ident, Parameter]
+    mechanisms: dict[Ident, bool]
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        sects = set(self.meta.sects)
+        regions = {r.id: r for r in self.regions}
+        actors = {a.id for a in self.actors}
+        _unique("regions", [r.id for r in self.regions])
+        _unique("actors", [a.id for a in self.actors])
+        _unique("units", [u.id for u in self.units])
+        _unique("border_segments", [s.id for s in self.border_segments])
+        missing = [role for role in ROLES if role not in self.roles]
+        if missing:
+            raise ValueError(f"roles: missing role(s) {missing}; required: {list(ROLES)}")
+        for role, actor in self.roles.items():
+            _known(f"roles.{role}", role, set(ROLES))
+            _known(f"roles.{role}", actor, actors)
+        for r in self.regions:
+            _known(f"regions[{r.id}].controller", r.controller, actors)
+            _keys(f"regions[{r.id}].population", r.population, sects)
+        for a in self.actors:
+            _keys(f"actors[{a.id}].affinity", a.affinity, sects)
+        for i, road in enumerate(self.roads):
+            _known(f"roads[{i}].a", road.a, regions)
+            _known(f"roads[{i}].b", road.b, regions)
+        for s in self.border_segments:
+            _known(f"border_segments[{s.id}].iraq_region", s.iraq_region, regions)
+            _known(f"border_segments[{s.id}].syria_region", s.syria_region, regions)
+            if regions[s.iraq_region].country != "IRQ":
+                raise ValueError(f"border_segments[{s.id}].iraq_region: must be an Iraqi region")
+            if regions[s.syria_region].country != "SYR":
+                raise ValueError(f"border_segments[{s.id}].syria_region: must be a Syrian region")
+        for i, link in enumerate(self.links):
+            _known(f"links[{i}].from", link.from_, actors)
+            _known(f"links[{i}].to", link.to, actors)
+        for u in self.units:
+            _known(f"units[{u.id}].actor", u.actor, actors)
+            _known(f"units[{u.id}].region", u.region, regions)
+            if u.home is not None:
+                _known(f"units[{u.id}].home", u.home, regions)
+            if u.affinity is not None:
+                _keys(f"units[{u.id}].affinity", u.affinity, sects)
+            if u.cells > u.strength:
+                raise ValueError(f"units[{u.id}].cells: {u.cells} cells > strength {u.strength}")
+        return self
+
+    # Convenience look-ups used by the model and the docs.
+    def region(self, region_id: str) -> Region:
+        """Return the region with this id."""
+        return next(r for r in self.regions if r.id == region_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        """Return the actor with this id."""
+        return next(a for a in self.actors if a.id == actor_id)
+
+
+def _unique(table: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{table}: id '{i}' appears twice; ids must be unique")
+        seen.add(i)
+
+
+def _known(field: str, value: str, allowed: set[str] | dict) -> None:
+    if value not in allowed:
+        shown = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
+        raise ValueError(f"{field}: unknown id '{value}'; allowed: {shown}")
+
+
+def _keys(field: str, mapping: dict, allowed: set[str]) -> None:
+    unknown = set(mapping) - allowed
+    if unknown:
+        raise ValueError(f"{field}: unknown sect(s) {sorted(unknown)}; allowed: {sorted(allowed)}")

@@ -1,0 +1,140 @@
+"""The model's structure, the Mesa 3.5 API it is built on, and reproducibility."""
+
+import gc
+import io
+import weakref
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from mesa.discrete_space import CellAgent, Network
+
+from escalation_sim import RUN_OUTCOMES, WEEKLY_OUTCOMES, EscalationModel, run
+from escalation_sim.agents import ArmedForce, IsisCell, StateActor
+
+
+def test_builds_default_scenario_on_a_network(scenario):
+    m = EscalationModel(rng=1)
+    assert isinstance(m.space, Network)
+    assert list(m.space.G.nodes) == list(range(len(scenario.regions)))  # integer node ids
+    # Positions come from the file, not from a spring layout.
+    sinjar = m.world.index["sinjar"]
+    assert tuple(m.space[sinjar].position) == (41.87, 36.32)
+    assert m.world.graph.number_of_edges() >= 50
+    assert len(m.world.segments) == 6
+
+
+def test_agents_carry_command_links_and_affinities(scenario):
+    m = EscalationModel(rng=1)
+    states = m.agents_by_type[StateActor]
+    assert {a.actor_id for a in states} == {a.id for a in scenario.actors}
+    assert sum(1 for _ in m.cells) >= 100
+    assert all(isinstance(c, CellAgent) for c in m.cells)
+    aah = next(f for f in m.forces if f.unit_id == "aah_expeditionary")
+    assert [c.commander for c in aah.links] == ["iran", "iraq"]
+    assert any(c.formal and c.commander == "iraq" for c in aah.links)
+    for f in m.forces:
+        assert isinstance(f, ArmedForce) and f.affinity.shape == (len(scenario.meta.sects),)
+    # The relational network holds command links, alliances and hostilities.
+    kinds = {d["kind"] for _, _, d in m.relations.edges(data=True)}
+    assert kinds == {"command", "alliance", "hostility"}
+    assert isinstance(m.relations, nx.MultiDiGraph)
+
+
+def test_initial_stocks_match_the_file(scenario):
+    m = EscalationModel(rng=1)
+    ts = m.timeseries()
+    assert len(ts) == 1 and ts.week.iloc[0] == 0
+    expected_iraq = sum(
+        u.strength
+        for u in scenario.units
+        if u.actor == "isis" and scenario.region(u.region).country == "IRQ"
+    )
+    assert ts.isis_fighters_iraq.iloc[0] == expected_iraq == 1500
+    assert ts.isis_fighters_iraq.iloc[0] + ts.isis_fighters_syria.iloc[0] == 6000
+
+
+def test_timeseries_has_every_outcome_with_week_and_date():
+    r = run(seed=3, weeks=10)
+    ts = r.timeseries
+    assert list(ts.columns[:2]) == ["week", "date"]
+    assert set(WEEKLY_OUTCOMES) <= set(ts.columns)
+    assert list(ts.week) == list(range(11))
+    assert ts.date.iloc[0] == pd.Timestamp("2024-11-27")
+    assert (ts.date.diff().dropna() == pd.Timedelta(days=7)).all()
+    assert set(r.outcomes) == set(RUN_OUTCOMES)
+    assert set(r.events.columns) == {"week", "date", "region", "actor", "kind", "target", "deaths"}
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def test_same_seed_same_results_different_seed_differs():
+    a = run(seed=7, overrides={"syria_collapse": 0.5})
+    b = run(seed=7, overrides={"syria_collapse": 0.5})
+    c = run(seed=8, overrides={"syria_collapse": 0.5})
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    assert _parquet_bytes(a.timeseries) == _parquet_bytes(b.timeseries)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert a.outcomes == b.outcomes
+    assert not a.timeseries.equals(c.timeseries)
+
+
+def test_numpy_generator_and_seed_sequence_are_accepted():
+    seq = np.random.SeedSequence(42)
+    a = EscalationModel(rng=np.random.default_rng(seq))
+    b = EscalationModel(rng=np.random.default_rng(np.random.SeedSequence(42)))
+    a.run_for(20)
+    b.run_for(20)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+
+
+def test_keyword_overrides_match_dict_overrides():
+    a = EscalationModel(rng=2, border_hardening=0.9, militia_autonomy=False)
+    b = EscalationModel(
+        rng=2, overrides={"border_hardening": 0.9, "mechanisms.militia_autonomy": False}
+    )
+    assert a.p.border_hardening == b.p.border_hardening == 0.9
+    assert a.mech["militia_autonomy"] is b.mech["militia_autonomy"] is False
+
+
+def test_params_are_read_only():
+    m = EscalationModel(rng=0)
+    with pytest.raises(AttributeError):
+        m.p.border_hardening = 1.0
+
+
+def test_invariants_hold_over_a_run():
+    m = EscalationModel(rng=5, syria_collapse=1.0)
+    for _ in range(60):
+        m.step()
+        assert all(c.strength >= 1 for c in m.cells)
+        assert all(f.strength >= 0 and 0 <= f.cohesion <= 1 for f in m.forces)
+        assert (m.chaos >= 0).all() and (m.chaos <= 1).all()
+        assert 0 <= m.isis_cohesion <= 1
+        assert (m.detainees >= 0).all() and (m.camp >= 0).all()
+        now = m.now
+        assert now["infiltrations_detected"] <= now["infiltrations"]
+        assert 0 <= now["escalation_level"] <= 4
+
+
+def test_model_can_be_freed():
+    m = EscalationModel(rng=0)
+    m.run_for(5)
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
+
+
+def test_default_run_is_quick_enough_to_time_in_benchmarks():
+    # Speed is measured in benchmarks/; here only that a full default run completes.
+    assert len(run(seed=0).timeseries) == 105
+
+
+def test_isis_cells_are_cell_agents():
+    assert issubclass(IsisCell, CellAgent) and issubclass(ArmedForce, CellAgent)
