@@ -16,6 +16,7 @@ from escalation_sim.errors import ConfigError
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+EXIT_IO = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -191,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # an output directory that cannot be written, a full disk...
+        where = exc.filename or "output"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_IO
 
 
 if __name__ == "__main__":
