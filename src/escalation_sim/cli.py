@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.experiments.cli import add_report, add_sweep
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
@@ -164,6 +165,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 #: Sub-command registrars, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+COMMANDS += [add_sweep, add_report]  # experiments in batch (escalation_sim.experiments)
 
 
 def build_parser() -> argparse.ArgumentParser:
