@@ -52,7 +52,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         "--chunk-runs",
         type=_positive_int,
         default=500,
-        help="runs per Parquet chunk, at most (default 500)",
+        help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
     )
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -142,6 +142,8 @@ class ProcessExecutor(Executor):
                         exhausted = True
                         break
                     pending.add(pool.submit(fn, *task))
+                if stop is not None and stop.is_set():
+                    pending = {f for f in pending if not f.cancel()}  # drop tasks not started
                 if not pending:
                     finished = True
                     return

@@ -75,7 +75,7 @@ def run_sweep(
         executor: Where tasks run; default ``make_executor(workers)``. Any ``Executor``
             subclass works (module ``executors``).
         batch_size: Runs per task (default: about eight tasks per worker, at most 8 runs).
-        chunk_runs: Runs per Parquet chunk, at most.
+        chunk_runs: Runs per Parquet chunk (rounded up to whole tasks).
         flush_seconds: Write a chunk at least this often while runs complete.
 
     Returns:

@@ -100,6 +100,8 @@ class SweepStore:
                     None,
                     "exists and does not hold a sweep; choose a new or empty --out directory",
                 )
+        if exists:  # refuse a different sweep before touching anything, even the lock file
+            _check_same(read_manifest(store.root), manifest, path)
         store.root.mkdir(parents=True, exist_ok=True)
         store._lock(busy_is_error=True)
         try:
