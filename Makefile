@@ -26,6 +26,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/escalation-sim run --out $(OUT)/default
+	$(BIN)/escalation-sim sweep experiments/border_x_collapse.toml --seeds 6 --out $(OUT)/border_x_collapse
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -36,6 +37,7 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
+	$(BIN)/python benchmarks/bench_sweep.py benchmarks/sweep_speed.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -233,3 +233,21 @@ def test_api_without_a_directory():
     res = run_sweep(cfg, workers=1, progress=False)
     assert res.path.is_dir() and len(res.runs) == 2 and len(res.timeseries()) == 2 * 3
     assert set(res.summary()["outcome"]) >= {"isis_resurgence"}
+
+
+def test_new_analysis_settings_apply_without_rerunning(tmp_path):
+    from sweep_helpers import TINY
+
+    cfg = write_config(tmp_path, weeks=3, seeds=2)
+    first = run_sweep(cfg, tmp_path / "out", workers=1, progress=False)
+    parts = sorted((tmp_path / "out" / "runs").iterdir())
+    cfg.write_text(
+        TINY.format(weeks=3, seeds=2).replace(
+            '"infiltrations_total"]', '"infiltrations_total", "escalation_level_max"]'
+        )
+    )
+    again = run_sweep(cfg, tmp_path / "out", workers=1, progress=False)
+    assert sorted((tmp_path / "out" / "runs").iterdir()) == parts  # nothing run again
+    assert "escalation_level_max" in set(again.summary()["outcome"])
+    assert "escalation_level_max" not in set(first.summary()["outcome"])
+    assert "escalation_level_max" in set(load_results(tmp_path / "out").summary()["outcome"])

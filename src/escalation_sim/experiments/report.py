@@ -303,8 +303,8 @@ def _headline(
             f"**{_num(first, base['mean'])}** ({conf} CI {_ci(first, base)}, {base['n']} runs).",
             "",
         ]
-    if len(s) > 1:
-        valid = s.dropna(subset=["mean"])
+    valid = s.dropna(subset=["mean"])
+    if len(s) > 1 and not valid.empty:
         hi = valid.loc[valid["mean"].idxmax()]
         lo = valid.loc[valid["mean"].idxmin()]
         out += [

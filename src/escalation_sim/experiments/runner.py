@@ -86,22 +86,14 @@ def run_sweep(
         SweepInterrupted: Ctrl-C; finished runs are stored.
         WorkerLostError: a worker process died; finished runs are stored.
     """
-    if isinstance(config, Experiment):
-        exp = (
-            config
-            if seeds is None and weeks is None
-            else resolve(
-                config.config,
-                source=config.source,
-                seeds=seeds,
-                weeks=weeks,
-                scenario=config.scenario,
-            )
+    if not isinstance(config, Experiment):
+        exp = resolve(config, seeds=seeds, weeks=weeks)
+    elif seeds is not None or weeks is not None:
+        exp = resolve(
+            config.config, source=config.source, seeds=seeds, weeks=weeks, scenario=config.scenario
         )
-    elif isinstance(config, ExperimentConfig):
-        exp = resolve(config, seeds=seeds, weeks=weeks)
     else:
-        exp = resolve(config, seeds=seeds, weeks=weeks)
+        exp = config
     job = Job(scenario=exp.scenario, overrides=exp.overrides, weeks=exp.weeks)
     schemas = probe_schemas(exp, job)
     tmp = None

@@ -30,7 +30,6 @@ import json
 import os
 import secrets
 import signal
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.run import _atomic
 
 try:  # POSIX only; elsewhere two sweeps into one directory are not prevented
     import fcntl
@@ -106,8 +106,14 @@ class SweepStore:
         store._lock(busy_is_error=True)
         try:
             if exists:
-                store.manifest = read_manifest(store.root)
-                _check_same(store.manifest, manifest, path)
+                old = read_manifest(store.root)
+                _check_same(old, manifest, path)
+                if old["config"] != manifest["config"]:
+                    # Same runs, new analysis or report settings: keep them for `report DIR`.
+                    old = {**old, "config": manifest["config"]}
+                    old["config_source"] = manifest["config_source"]
+                    atomic_write(path, lambda p: p.write_text(json.dumps(old, indent=1)))
+                store.manifest = old
             else:
                 store.runs_dir.mkdir(exist_ok=True)
                 store.timeseries_dir.mkdir(exist_ok=True)
@@ -364,22 +370,12 @@ def schema_from_json(fields: list[list[str]]) -> pa.Schema:
 
 
 def atomic_write(path: Path, write) -> Path:
-    """Write ``path`` through a temporary file in the same directory and an atomic rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``path`` through a temporary file and an atomic rename, then make it durable."""
+    _atomic(Path(path), write)  # the project's one write-then-rename (escalation_sim.run)
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+    _fsync_dir(Path(path).parent)
+    return Path(path)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
