@@ -96,8 +96,10 @@ class ProcessExecutor(Executor):
     """Runs tasks on local worker processes (``concurrent.futures.ProcessPoolExecutor``).
 
     Workers start from a fork server that has already imported the model, so starting them is
-    cheap and safe even when this process has threads; they ignore SIGINT, so Ctrl-C reaches only
-    the parent, which decides what to keep.
+    cheap and safe even when this process has threads (pyarrow's, tqdm's), and pages they do not
+    write stay shared (measured with ``benchmarks/bench_sweep.py``: less memory in all than
+    ``spawn``, by PSS; more by summed RSS, which counts the server's shared pages twice). Workers
+    ignore SIGINT, so Ctrl-C reaches only the parent, which decides what to keep.
 
     Args:
         workers: Number of worker processes (default: all cores).
