@@ -308,8 +308,8 @@ def _headline(
         hi = valid.loc[valid["mean"].idxmax()]
         lo = valid.loc[valid["mean"].idxmin()]
         out += [
-            f"Across the design it ranges from {_num(first, lo['mean'])} at {lo['label']} "
-            f"to {_num(first, hi['mean'])} at {hi['label']}.",
+            f"Across the design it ranges from {_num(first, lo['mean'])} "
+            f"{_at(valid, lo)} to {_num(first, hi['mean'])} {_at(valid, hi)}.",
             "",
             f"| point | {name} ({conf} CI) | difference from baseline ({conf} CI) | runs |",
             "|---|---|---|---|",
@@ -520,13 +520,25 @@ def _cut(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.head(MAX_TABLE_ROWS)
 
 
+def _at(frame: pd.DataFrame, row) -> str:
+    """``(at <point>)``, or ``(7 points, e.g. <point>)`` when several share the value."""
+    ties = int((frame["mean"] == row["mean"]).sum())
+    return f"(at {row['label']})" if ties == 1 else f"({ties} points, e.g. {row['label']})"
+
+
 def _num(outcome: str, value: float, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     if outcome == "isis_resurgence":
-        return f"{value * 100:+.0f} pp" if signed else f"{value:.0%}"
+        return f"{_pp(value)} pp" if signed else f"{value:.0%}"
     text = f"{value:+.3g}" if signed else f"{value:.3g}"
     return text
+
+
+def _pp(share: float) -> str:
+    """A difference of probabilities in percentage points; 0.4 stays 0.4, not 0."""
+    v = share * 100
+    return f"{v:+.1g}" if 0 < abs(v) < 1 else f"{v:+.0f}"
 
 
 def _ci(outcome: str, row) -> str:
@@ -535,7 +547,7 @@ def _ci(outcome: str, row) -> str:
         return "[n/a]"
     if outcome == "isis_resurgence":
         if "effect" in row.index:
-            return f"[{lo * 100:+.0f}, {hi * 100:+.0f} pp]"
+            return f"[{_pp(lo)}, {_pp(hi)} pp]"
         return f"[{lo:.0%}, {hi:.0%}]"
     return f"[{lo:.3g}, {hi:.3g}]"
 
