@@ -156,9 +156,7 @@ class Parameter(Record):
     @field_validator("value", "min", "max", mode="before")
     @classmethod
     def _no_bool(cls, v: object) -> object:
-        if isinstance(v, bool):
-            raise ValueError("must be a number, not true/false")
-        return v
+        return _not_bool(v)
 
     @model_validator(mode="after")
     def _in_range(self) -> Parameter:
@@ -220,9 +218,7 @@ class TimelineEntry(Record):
     @field_validator("value", mode="before")
     @classmethod
     def _no_bool(cls, v: object) -> object:
-        if isinstance(v, bool):
-            raise ValueError("must be a number, not true/false")
-        return v
+        return _not_bool(v)
 
     @model_validator(mode="after")
     def _fields_fit_action(self) -> TimelineEntry:
@@ -387,6 +383,13 @@ class Scenario(BaseModel):
     def actor(self, actor_id: str) -> Actor:
         """Return the actor with this id."""
         return next(a for a in self.actors if a.id == actor_id)
+
+
+def _not_bool(v: object) -> object:
+    """TOML's true/false must not pass for the numbers 1 and 0."""
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false")
+    return v
 
 
 def _unique(table: str, ids: list[str]) -> None:
