@@ -162,8 +162,20 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_validate(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim validate``: the checks of docs/VALIDATION.md (``validation.cli``)."""
+    from escalation_sim.validation.cli import add_validate as register
+
+    register(sub)
+
+
 #: Sub-command registrars, in the order ``--help`` lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_run,
+    add_params,
+    add_scenarios,
+    add_validate,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
