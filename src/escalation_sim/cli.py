@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
@@ -163,6 +164,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 #: Sub-command registrars, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+COMMANDS.append(add_viz)
 
 
 def build_parser() -> argparse.ArgumentParser:
