@@ -2,8 +2,9 @@
 
 Starts ``escalation-sim``'s server on a free port, opens the page, checks that the map and the
 plots render, steps the model and watches the step counter, the text and a plot change, changes a
-control and resets, and saves a screenshot (``VIZ_SCREENSHOT`` names a copy to keep). The page
-must load nothing from outside this machine.
+control and resets, plays and pauses, checks a second tab gets a model of its own, and saves a
+screenshot (``VIZ_SCREENSHOT`` names a copy to keep). The page must load nothing from outside
+this machine.
 
 Skipped only where no Chromium can be found (``CHROMIUM`` names one elsewhere than
 /usr/bin/chromium); where ``ESCALATION_SIM_REQUIRE_BROWSER=1`` (``.ci/run`` sets it) or
@@ -27,6 +28,7 @@ from escalation_sim.viz.browser import CANDIDATES, find_chromium, launch
 from escalation_sim.viz.server import HOST, running_server
 
 TIMEOUT_MS = 60_000
+WEEK = ".escalation-text h3.week"  # the text panel's heading: "Week N: date"
 
 
 def _browser_required() -> bool:
@@ -104,14 +106,14 @@ def _assert_drawn(page: Page, selector: str, what: str, min_colours: int) -> np.
 
 
 def _week(page: Page) -> str:
-    return page.locator(".escalation-text h3.week").inner_text()
+    return page.locator(WEEK).inner_text()
 
 
 def _step(page: Page, times: int) -> None:
     start = int(re.search(r"Week (\d+)", _week(page)).group(1))
     for k in range(1, times + 1):
         page.get_by_role("button", name="Step").click()
-        expect(page.locator(".escalation-text h3.week")).to_contain_text(f"Week {start + k}:")
+        expect(page.locator(WEEK)).to_contain_text(f"Week {start + k}:")
 
 
 def test_page_renders_steps_and_resets(server, browser, tmp_path):
@@ -146,7 +148,7 @@ def test_page_renders_steps_and_resets(server, browser, tmp_path):
         slider.press("ArrowRight")
     expect(slider).to_have_attribute("aria-valuenow", "0.8")
     page.get_by_role("button", name="Reset").click()
-    expect(page.locator(".escalation-text h3.week")).to_contain_text("Week 0:")
+    expect(page.locator(WEEK)).to_contain_text("Week 0:")
     expect(page.locator(".escalation-text")).to_contain_text("severity 0.80 at week 2")
     _step(page, 4)
     expect(page.locator(".escalation-text")).to_contain_text("the dashed line is the Syrian")
@@ -159,9 +161,17 @@ def test_page_renders_steps_and_resets(server, browser, tmp_path):
     assert browser.outside == [], f"the page called outside this machine: {browser.outside}"
 
 
-def test_each_browser_session_has_its_own_model(server, browser):
+def test_play_pause_and_one_model_per_session(server, browser):
     first = _open(browser, server)
-    _step(first, 2)
-    second = _open(browser, server)
+    first.get_by_role("button", name="▶").click()
+    expect(first.locator(WEEK)).to_contain_text(re.compile(r"Week ([3-9]|\d\d+):"))
+    first.get_by_role("button", name="❚❚").click()
+    expect(first.get_by_role("button", name="Step")).to_be_enabled()
+    first.wait_for_timeout(500)  # a step under way when pausing may still land
+    paused = _week(first)
+    first.wait_for_timeout(1500)
+    assert _week(first) == paused, "the model went on after pausing"
+
+    second = _open(browser, server)  # another tab: a model of its own, at week 0
     assert _week(second).startswith("Week 0:")
-    assert _week(first).startswith("Week 2:")
+    assert _week(first) == paused
