@@ -109,3 +109,17 @@ def test_params_lists_parameters_and_switches(capsys):
     assert main(["params", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["parameters"]["syria_collapse"]["max"] == 1.0
+
+
+def test_unwritable_output_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    proc = subprocess.run(
+        [*CLI, "run", "--quiet", "--weeks", "2", "--out", str(blocker / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert str(blocker / "x") in proc.stderr

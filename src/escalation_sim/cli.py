@@ -17,6 +17,7 @@ from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+EXIT_IO = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -162,8 +163,20 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_validate(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim validate``: the checks of docs/VALIDATION.md (``validation.cli``)."""
+    from escalation_sim.validation.cli import add_validate as register
+
+    register(sub)
+
+
 #: Sub-command registrars, in the order ``--help`` lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_run,
+    add_params,
+    add_scenarios,
+    add_validate,
+]
 COMMANDS.append(add_viz)
 
 
@@ -193,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # an output directory that cannot be written, a full disk...
+        where = exc.filename or "output"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_IO
 
 
 if __name__ == "__main__":

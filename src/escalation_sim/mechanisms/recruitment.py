@@ -22,11 +22,9 @@ order. The weekly number of recruits is Poisson with mean::
     recruit_rate x active share x recruit pool / 1e6 x presence x ISIS cohesion
         x (1 + chaos boost) x (1 + sunni_tilt_motivation x sunni_tilt [Iraq, 9])
 
-with the chaos boost of mechanism 1 (``common.chaos_boost``: the region's own chaos and, in Iraq,
-Syria's).
-
-where presence = F / (F + ``recruit_presence_half``), F the ISIS fighters in the region:
-clandestine groups recruit through the networks they already have there.
+where presence = F / (F + ``recruit_presence_half``), F the ISIS fighters in the region
+(clandestine groups recruit through the networks they already have there), and the chaos boost
+is mechanism 1's (``common.chaos_boost``: the region's own chaos and, in Iraq, Syria's).
 
 The recruit pool is the population weighted by ISIS's sectarian affinity. Where ISIS rules or
 nobody does, no one is arrested.
