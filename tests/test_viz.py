@@ -19,6 +19,7 @@ from solara.widgets import HTML
 from escalation_sim import EscalationModel
 from escalation_sim.cli import main
 from escalation_sim.mechanisms import MECHANISMS
+from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
 from escalation_sim.viz import server
 from escalation_sim.viz.app import (
     BrowserModel,
@@ -73,6 +74,17 @@ def test_controls_reach_the_model_through_solaraviz_reset():
     pd.testing.assert_frame_equal(_series(rebuilt), _series(plain))
 
 
+def test_another_scenario_keeps_its_own_values_unless_a_control_was_moved():
+    other = next(name for name in sorted(bundled_scenarios()) if name != "iraq_syria_2024")
+    own = load_scenario(other).parameters["border_hardening"].value
+    untouched = initial_values(controls()) | {"scenario_name": other}
+    model = BrowserModel(**untouched)
+    assert model.spec.meta.name == other and model.problem is None
+    assert model.p.border_hardening == own != controls()["border_hardening"].value
+    moved = BrowserModel(**(untouched | {"border_hardening": 0.9, "syria_chaos": False}))
+    assert moved.p.border_hardening == 0.9 and moved.mech["syria_chaos"] is False
+
+
 @pytest.mark.parametrize("seed", ["abc", "-3", "1.5", ""])
 def test_a_bad_seed_falls_back_to_zero_and_says_so(seed):
     model = BrowserModel(seed=seed, border_hardening=0.9)
@@ -110,7 +122,11 @@ def test_controls_cover_the_levers_and_every_mechanism(scenario):
         assert slider.min == scenario.parameters[name].min
     assert params["border_hardening"].max == 1.0 and params["border_hardening"].is_float_slider
     assert not params["syria_collapse_week"].is_float_slider
-    assert params["syria_collapse_week"].max == scenario.meta.weeks  # not the 520 the file allows
+    # Weeks only up to the longest bundled horizon, not the 520 the file allows.
+    assert params["syria_collapse_week"].max == max(
+        load_scenario(name).meta.weeks for name in bundled_scenarios()
+    )
+    assert params["syria_collapse_week"].max < scenario.parameters["syria_collapse_week"].max
     for name in MECHANISMS:
         assert params[name]["type"] == "Checkbox" and name in params[name]["label"]
     assert params["militia_autonomy"]["label"] == "7. militia_autonomy"

@@ -55,9 +55,13 @@ class BrowserModel(EscalationModel):
     ``scenario=``: not the scenario file this model takes. So the file comes in as
     ``scenario_name``, the seed as ``seed`` (text, as typed), Mesa's scenario is ignored, and the
     remaining keywords are parameter values and mechanism switches, as ``EscalationModel`` takes
-    them. Rather than fail in the page, a seed that is not a non-negative integer falls back to 0
-    and values the chosen scenario refuses fall back to the scenario's own; ``problem`` says so and
-    the text panel shows it.
+    them.
+
+    The controls start at the default scenario's values; a control still at its starting value
+    leaves the chosen scenario's own value (a hindcast keeps its own border, not 2024's), a
+    control the user moved overrides it. Rather than fail in the page, a seed that is not a
+    non-negative integer falls back to 0 and values the chosen scenario refuses fall back to the
+    scenario's own; ``problem`` says so and the text panel shows it.
 
     Args:
         scenario_name: A bundled scenario name or a path; default ``iraq_syria_2024``.
@@ -81,7 +85,12 @@ class BrowserModel(EscalationModel):
             problems.append(f"{exc}; using 0")
             rng = 0
         spec = load_scenario(scenario_name)
-        overrides = {f"mechanisms.{k}" if k in spec.mechanisms else k: v for k, v in params.items()}
+        start = initial_values(controls())
+        overrides = {
+            f"mechanisms.{k}" if k in spec.mechanisms else k: v
+            for k, v in params.items()
+            if k not in start or v != start[k]
+        }
         try:
             apply_overrides(
                 spec,
@@ -100,11 +109,12 @@ class BrowserModel(EscalationModel):
 def controls(scenario_name: str = DEFAULT_SCENARIO) -> dict[str, Any]:
     """The page's model controls (SolaraViz's ``model_params``), set to a scenario's values.
 
-    The scenario and the seed; a slider for each of ``SLIDERS`` over the parameter's range (the
-    collapse week only up to the scenario's horizon, where the slider is usable); a checkbox for
-    each mechanism of ``MECHANISMS``, labelled with its switch name.
+    The scenario and the seed; a slider for each of ``SLIDERS`` over the parameter's range (a
+    week only up to the longest horizon of the bundled scenarios, so the slider stays usable); a
+    checkbox for each mechanism of ``MECHANISMS``, labelled with its switch name.
     """
     spec = load_scenario(scenario_name)
+    horizon = max(load_scenario(name).meta.weeks for name in bundled_scenarios())
     out: dict[str, Any] = {
         "scenario_name": {
             "type": "Select",
@@ -116,7 +126,7 @@ def controls(scenario_name: str = DEFAULT_SCENARIO) -> dict[str, Any]:
     }
     for name, step in SLIDERS.items():
         prm = spec.parameters[name]
-        top = min(prm.max, spec.meta.weeks) if prm.unit == "week" else prm.max
+        top = min(prm.max, horizon) if prm.unit == "week" else prm.max
         out[name] = Slider(
             f"{name} ({prm.unit})",
             value=prm.value,
