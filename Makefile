@@ -10,6 +10,7 @@ help:
 	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
 	@echo "make test   - install dev extras, run ruff and the whole test suite"
 	@echo "make bench  - benchmarks (writes benchmarks/results.md)"
+	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
 	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
 
 $(BIN)/python:
@@ -37,6 +38,12 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
+	$(BIN)/python benchmarks/bench_viz.py benchmarks/viz_speed.json
+
+# The browser view on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).
+PORT    ?= 8765
+viz: $(VENV)/.installed
+	$(BIN)/escalation-sim viz --port $(PORT)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

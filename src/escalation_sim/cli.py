@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
@@ -176,6 +177,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_scenarios,
     add_validate,
 ]
+COMMANDS.append(add_viz)
 
 
 def build_parser() -> argparse.ArgumentParser:
