@@ -4,12 +4,14 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 OUT     ?= results
 
-.PHONY: run test lint bench viz notebook clean help
+.PHONY: run test lint bench viz notebook clean help validate
 
 help:
 	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
 	@echo "make test   - install dev extras, run ruff and the whole test suite"
 	@echo "make bench  - benchmarks (writes benchmarks/results.md)"
+	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
+	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
 
 $(BIN)/python:
 	@py=$$(sh scripts/find-python) || exit 1; echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -37,7 +39,20 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
+	$(BIN)/python benchmarks/bench_viz.py benchmarks/viz_speed.json
 	$(BIN)/python benchmarks/bench_sweep.py benchmarks/sweep_speed.json
+
+# The browser view on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).
+PORT    ?= 8765
+viz: $(VENV)/.installed
+	$(BIN)/escalation-sim viz --port $(PORT)
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+
+# The validation checks of docs/VALIDATION.md, written where the document expects them.
+validate: $(VENV)/.installed
+	$(BIN)/escalation-sim validate epstein --arrest-rule literal --seed 0 --ticks 500 --out docs/validation/epstein_literal
+	$(BIN)/escalation-sim validate epstein --arrest-rule floor --seed 0 --ticks 500 --out docs/validation/epstein_floor
+	$(BIN)/escalation-sim validate hindcast --seeds 20 --seed 0 --out docs/validation/hindcast
+	$(BIN)/escalation-sim validate tails --seeds 50 --seed 0 --out docs/validation/tails

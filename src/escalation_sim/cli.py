@@ -14,6 +14,7 @@ from pathlib import Path
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.cli import add_report, add_sweep
+from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
@@ -163,8 +164,21 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_validate(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim validate``: the checks of docs/VALIDATION.md (``validation.cli``)."""
+    from escalation_sim.validation.cli import add_validate as register
+
+    register(sub)
+
+
 #: Sub-command registrars, in the order ``--help`` lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_run, add_params, add_scenarios]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_run,
+    add_params,
+    add_scenarios,
+    add_validate,
+]
+COMMANDS.append(add_viz)
 COMMANDS += [add_sweep, add_report]  # experiments in batch (escalation_sim.experiments)
 
 

@@ -22,7 +22,7 @@ from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS
 from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-exported)
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
-from escalation_sim.scenario.schema import Scenario
+from escalation_sim.scenario.schema import Scenario, TimelineEntry, Unit
 from escalation_sim.world import build_world, hardened_border
 
 #: Counters that each phase adds to during a week; reset at the start of every step.
@@ -92,6 +92,12 @@ class EscalationModel(Model):
         self.spec: Scenario = spec
         self.scenario_source = source
         self.p = Params({k: v.value for k, v in spec.parameters.items()})
+        self.p_initial = self.p
+        # The timeline's entries by the week they apply at (mechanisms.timeline).
+        self.timeline_due: dict[int, list[TimelineEntry]] = {}
+        for entry in spec.timeline:
+            self.timeline_due.setdefault(spec.timeline_week(entry), []).append(entry)
+        self.timeline_log: list[dict[str, Any]] = []
         self.mech: dict[str, bool] = dict(spec.mechanisms)
         self.roles = dict(spec.roles)
         self.start_date: dt.date = spec.meta.start_date
@@ -156,44 +162,48 @@ class EscalationModel(Model):
         return tuple(sorted(links, key=lambda c: (-c.strength, c.commander)))
 
     def _build_forces(self) -> None:
-        spec, w, sects = self.spec, self.world, self.spec.meta.sects
-        isis = self.roles["isis"]
-        for u in spec.units:
-            actor = self.actors[u.actor]
-            aff = (
-                np.array([u.affinity.get(s, 0.0) for s in sects], dtype=float)
-                if u.affinity is not None
-                else actor.affinity
-            )
-            node = w.index[u.region]
-            if u.actor == isis:
-                # Split a group into cells of near-equal size; the first cells are Iraqi.
-                sizes = np.full(u.cells, u.strength // u.cells, dtype=int)
-                sizes[: u.strength % u.cells] += 1
-                n_iraqi = round(u.cells * u.iraqi_share)
-                for k, size in enumerate(sizes):
-                    cell = IsisCell(self, float(size), iraqi=k < n_iraqi, affinity=aff)
-                    cell.cell = self.space[node]
-                continue
-            force = ArmedForce(
-                self,
-                unit_id=u.id,
-                actor_id=u.actor,
-                kind=u.kind,
-                role=u.role,
-                strength=u.strength,
-                cohesion=u.cohesion,
-                home=w.index[u.home or u.region],
-                links=self.command_links(u.actor),
-                affinity=aff,
-            )
-            force.cell = self.space[node]
+        for u in self.spec.units:
+            self.place_unit(u)
         self.initial_regime = self.regime_effective()
+
+    def place_unit(self, u: Unit) -> None:
+        """Place a scenario unit: an ``ArmedForce``, or ISIS cells of near-equal size."""
+        w, sects = self.world, self.spec.meta.sects
+        actor = self.actors[u.actor]
+        aff = (
+            np.array([u.affinity.get(s, 0.0) for s in sects], dtype=float)
+            if u.affinity is not None
+            else actor.affinity
+        )
+        node = w.index[u.region]
+        if u.actor == self.roles["isis"]:
+            # Split a group into cells of near-equal size; the first cells are Iraqi.
+            sizes = np.full(u.cells, u.strength // u.cells, dtype=int)
+            sizes[: u.strength % u.cells] += 1
+            n_iraqi = round(u.cells * u.iraqi_share)
+            for k, size in enumerate(sizes):
+                cell = IsisCell(self, float(size), iraqi=k < n_iraqi, affinity=aff)
+                cell.cell = self.space[node]
+            return
+        force = ArmedForce(
+            self,
+            unit_id=u.id,
+            actor_id=u.actor,
+            kind=u.kind,
+            role=u.role,
+            strength=u.strength,
+            cohesion=u.cohesion,
+            home=w.index[u.home or u.region],
+            links=self.command_links(u.actor),
+            affinity=aff,
+        )
+        force.cell = self.space[node]
 
     def _init_region_state(self) -> None:
         w = self.world
         self.controller: list[str] = [r.controller for r in self.spec.regions]
-        self.home_controller: tuple[str, ...] = tuple(self.controller)
+        # Who each region returns to when ISIS loses it (the timeline may change it).
+        self.home_controller: list[str] = list(self.controller)
         self.chaos = np.zeros(w.n)
         self.guards = np.array([r.guards for r in self.spec.regions], dtype=float)
         self.detainees = np.array([r.detainees for r in self.spec.regions], dtype=float)
@@ -324,8 +334,8 @@ class EscalationModel(Model):
         return outcomes.run_outcomes(self.timeseries(), self.p)
 
     def parameters(self) -> dict[str, Any]:
-        """The parameter values and switches this model runs with."""
-        out: dict[str, Any] = dict(self.p)
+        """The parameter values and switches this model starts with (before any timeline)."""
+        out: dict[str, Any] = dict(self.p_initial)
         out.update({f"mechanisms.{k}": v for k, v in self.mech.items()})
         return out
 

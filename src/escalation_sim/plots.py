@@ -6,16 +6,19 @@ inside the browser view alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 if TYPE_CHECKING:
+    from escalation_sim.agents import ArmedForce
     from escalation_sim.model import EscalationModel
 
 #: Colours of region holders on the map (others fall back to grey).
@@ -50,23 +53,34 @@ PANELS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def draw_panel(
+    ax: Axes, x: pd.Series, ts: pd.DataFrame, title: str, series: list[tuple[str, str]]
+) -> None:
+    """Draw one panel of weekly outcomes: each ``(column, label)`` of ``series`` against ``x``.
+
+    The escalation ladder is drawn as steps on a fixed 0-4 axis; columns missing from ``ts`` are
+    skipped.
+    """
+    for column, label in series:
+        if column not in ts:
+            continue
+        if column == "escalation_level":
+            ax.step(x, ts[column], where="post", label=label, color="#8B0000")
+            ax.set_ylim(-0.2, 4.2)
+        else:
+            ax.plot(x, ts[column], label=label, lw=1.4)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+
+
 def timeseries_figure(ts: pd.DataFrame, title: str = "") -> Figure:
     """Six panels of the main weekly outcomes against the calendar date."""
     fig = Figure(figsize=(13, 7.5), layout="constrained")
     axes = fig.subplots(2, 3, sharex=True).ravel()
     x = pd.to_datetime(ts["date"]) if "date" in ts else ts["week"]
     for ax, (panel, series) in zip(axes, PANELS.items(), strict=True):
-        for column, label in series:
-            if column not in ts:
-                continue
-            if column == "escalation_level":
-                ax.step(x, ts[column], where="post", label=label, color="#8B0000")
-                ax.set_ylim(-0.2, 4.2)
-            else:
-                ax.plot(x, ts[column], label=label, lw=1.4)
-        ax.set_title(panel, fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        draw_panel(ax, x, ts, panel, series)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     if title:
         fig.suptitle(title)
@@ -80,32 +94,83 @@ def plot_timeseries(ts: pd.DataFrame, path: str | Path, title: str = "") -> Path
     return Path(path)
 
 
-def draw_map(model: EscalationModel, ax: Axes, show_units: bool = True) -> None:
+#: Marker of each kind of force on the map.
+UNIT_MARKERS = {"army": "s", "militia": "^", "rebel": "D", "foreign": "P"}
+
+
+@dataclass(frozen=True)
+class MapMarks:
+    """What each mark ``draw_map`` drew stands for, in drawing order.
+
+    Each group of marks is one matplotlib collection whose ``gid`` is the key here, so a caller
+    can find the marks again in the output (the browser view adds tooltips to them in the SVG).
+
+    Attributes:
+        regions: Node of each region marker (gid ``map-regions``).
+        segments: Border segment index of each thick border line (gid ``map-border``).
+        units: Unit kind -> the forces drawn with that marker (gid ``map-units-KIND``).
+    """
+
+    regions: list[int] = field(default_factory=list)
+    segments: list[int] = field(default_factory=list)
+    units: dict[str, list[ArmedForce]] = field(default_factory=dict)
+
+
+def draw_map(model: EscalationModel, ax: Axes, show_units: bool = True) -> MapMarks:
     """Draw the region network at the scenario's coordinates on ``ax``.
 
     Regions are coloured by who controls them and ringed in proportion to ISIS fighters there;
     roads are grey, Iraq-Syria border segments are drawn thick and coloured by wall coverage
     (red = open, green = fully walled, at the current ``border_hardening``); forces are small
-    markers around their region.
+    markers around their region. Marks of a kind are drawn as one collection each, which keeps
+    the drawing fast enough to redraw every step in the browser.
+
+    Returns:
+        Which region, border segment or force each mark stands for.
     """
     w = model.world
     xy = w.coords
+    marks = MapMarks()
+    roads: dict[str, list] = {"-": [], ":": []}
+    border, border_colours, border_widths = [], [], []
     for u, v, data in w.graph.edges(data=True):
-        (x0, y0), (x1, y1) = xy[u], xy[v]
         seg = data.get("segment", -1)
         if seg >= 0:
             wall = float(model.border_wall[seg])
-            colour = (1 - wall, 0.55 * wall + 0.2, 0.2)
-            ax.plot(
-                [x0, x1], [y0, y1], color=colour, lw=2 + 4 * wall, zorder=1, solid_capstyle="round"
-            )
+            border.append([xy[u], xy[v]])
+            border_colours.append((1 - wall, 0.55 * wall + 0.2, 0.2))
+            border_widths.append(2 + 4 * wall)
+            marks.segments.append(seg)
         else:
-            style = ":" if data.get("kind") in ("track", "border") else "-"
-            ax.plot([x0, x1], [y0, y1], color="#9A9A9A", lw=0.8, ls=style, zorder=0)
+            roads[":" if data.get("kind") in ("track", "border") else "-"].append([xy[u], xy[v]])
+    for style, lines in roads.items():
+        ax.add_collection(
+            LineCollection(lines, colors="#9A9A9A", linewidths=0.8, linestyles=style, zorder=0)
+        )
+    ax.add_collection(
+        LineCollection(
+            border,
+            colors=border_colours,
+            linewidths=border_widths,
+            capstyle="round",
+            zorder=1,
+            gid="map-border",
+        )
+    )
     isis = model.isis_by_region()
     colours = [CONTROLLER_COLOURS.get(c, "#BBBBBB") for c in model.controller]
     sizes = np.where(w.external, 260, 180)
-    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=colours, edgecolors="white", linewidths=1.0, zorder=3)
+    ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=sizes,
+        c=colours,
+        edgecolors="#555555",  # a white edge hid ungoverned (light grey) regions
+        linewidths=0.7,
+        zorder=3,
+        gid="map-regions",
+    )
+    marks.regions.extend(range(w.n))
     ring = 60 + 900 * np.sqrt(isis / max(isis.max(), 1.0))
     has = isis > 0
     ax.scatter(
@@ -121,26 +186,35 @@ def draw_map(model: EscalationModel, ax: Axes, show_units: bool = True) -> None:
         label = name.split(" (")[0].split(" / ")[0]
         ax.annotate(label, xy[i], xytext=(5, 5), textcoords="offset points", fontsize=7, zorder=5)
     if show_units:
-        kinds = {"army": "s", "militia": "^", "rebel": "D", "foreign": "P"}
         by_region: dict[int, int] = {}
+        points: dict[str, list[tuple[float, float, str]]] = {}
         for f in model.forces:
             k = by_region.get(f.region, 0)
             by_region[f.region] = k + 1
             angle = 2 * np.pi * k / 8
-            px = xy[f.region, 0] + 0.22 * np.cos(angle)
-            py = xy[f.region, 1] + 0.22 * np.sin(angle)
             colour = CONTROLLER_COLOURS.get(
                 f.actor_id, "#6A5ACD" if f.kind == "militia" else "#777777"
             )
+            points.setdefault(f.kind, []).append(
+                (
+                    xy[f.region, 0] + 0.22 * np.cos(angle),
+                    xy[f.region, 1] + 0.22 * np.sin(angle),
+                    colour,
+                )
+            )
+            marks.units.setdefault(f.kind, []).append(f)
+        for kind, pts in points.items():
+            px, py, pc = zip(*pts, strict=True)
             ax.scatter(
-                [px],
-                [py],
-                marker=kinds.get(f.kind, "o"),
+                px,
+                py,
+                marker=UNIT_MARKERS.get(kind, "o"),
                 s=18,
-                c=[colour],
+                c=list(pc),
                 edgecolors="k",
                 linewidths=0.4,
                 zorder=6,
+                gid=f"map-units-{kind}",
             )
     handles = [
         Line2D([], [], marker="o", ls="", color=c, label=k, markersize=7)
@@ -152,16 +226,21 @@ def draw_map(model: EscalationModel, ax: Axes, show_units: bool = True) -> None:
     )
     handles.append(Line2D([], [], color=(0, 0.75, 0.2), lw=5, label="border, walled"))
     handles.append(Line2D([], [], color=(1, 0.2, 0.2), lw=2, label="border, open"))
-    ax.legend(handles=handles, fontsize=7, loc="lower left", framealpha=0.85)
+    # Outside the axes: inside, it hid the south-western regions (Israel, Daraa).
+    ax.legend(
+        handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.85
+    )
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.set_aspect("equal")
+    ax.autoscale_view()
     ax.set_title(f"{model.spec.meta.title}: week {model.steps} ({model.date:%d %b %Y})", fontsize=9)
+    return marks
 
 
 def map_figure(model: EscalationModel) -> Figure:
     """A figure holding ``draw_map``."""
-    fig = Figure(figsize=(10, 7), layout="constrained")
+    fig = Figure(figsize=(11, 5.6), layout="constrained")  # the theatre is twice as wide as tall
     draw_map(model, fig.add_subplot())
     return fig
 

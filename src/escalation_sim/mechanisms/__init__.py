@@ -21,6 +21,7 @@ from escalation_sim.mechanisms import (
     recruitment,
     supply,
     syria,
+    timeline,
     violence,
 )
 
@@ -62,8 +63,10 @@ class Phase:
     mechanisms: tuple[str, ...]
 
 
-#: The weekly schedule, in order.
+#: The weekly schedule, in order. ``timeline`` applies the scenario's scheduled changes (none in
+#: the default scenario) before anything else happens in the week.
 PHASES: tuple[Phase, ...] = (
+    Phase("timeline", timeline.step, ()),
     Phase("syria", syria.step, ("syria_chaos",)),
     Phase("supply", supply.step, ("supply_interdiction",)),
     Phase("command", command.step, ("iraq_balancing", "militia_autonomy", "shrine_defence")),

@@ -22,9 +22,11 @@ order. The weekly number of recruits is Poisson with mean::
     recruit_rate x active share x recruit pool / 1e6 x presence x ISIS cohesion
         x (1 + chaos boost) x (1 + sunni_tilt_motivation x sunni_tilt [Iraq, 9])
 
-where presence = F / (F + ``recruit_presence_half``), F the ISIS fighters in the region
-(clandestine groups recruit through the networks they already have there), and the chaos boost
-is mechanism 1's (``common.chaos_boost``: the region's own chaos and, in Iraq, Syria's).
+where presence = F / (F + ``recruit_presence_half`` + ``rival_absorption`` x R), F the ISIS
+fighters in the region (clandestine groups recruit through the networks they already have there)
+and R the effective strength of co-sectarian rival movements there (HTS; with mechanism 11 only:
+rivals compete for the same recruits), and the chaos boost is mechanism 1's
+(``common.chaos_boost``: the region's own chaos and, in Iraq, Syria's).
 
 The recruit pool is the population weighted by ISIS's sectarian affinity. Where ISIS rules or
 nobody does, no one is arrested.
@@ -50,6 +52,7 @@ PARAMETERS = (
     "recruit_rate",
     "recruit_vision",
     "recruit_presence_half",
+    "rival_absorption",
     "recruitment_threshold",
     "legitimacy_new_ruler",
     "arrest_k",
@@ -70,7 +73,8 @@ def step(model: EscalationModel) -> None:
     boost = 1 + chaos_boost(model)
     tilt = 1 + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
     fighters = model.isis_by_region()
-    presence = fighters / (fighters + p.recruit_presence_half)
+    rivals = rival_strength(model) if model.mech["isis_competition"] else 0.0
+    presence = fighters / (fighters + p.recruit_presence_half + p.rival_absorption * rivals)
     mean = p.recruit_rate * share * model.recruit_pool / 1e6 * presence
     mean = mean * model.isis_cohesion * boost * tilt
     mean[w.external] = 0.0
@@ -79,6 +83,17 @@ def step(model: EscalationModel) -> None:
         add_recruits(model, int(r), int(recruits[r]), iraqi=bool(w.is_iraq[r]))
     model.recruits_iraq += int(recruits[w.is_iraq].sum())
     model.recruits_syria += int(recruits[w.is_syria].sum())
+
+
+def rival_strength(model: EscalationModel) -> np.ndarray:
+    """Effective strength per region of rebel movements close to ISIS's sectarian profile (HTS)."""
+    isis_aff = model.actors[model.roles["isis"]].affinity
+    close = {
+        a
+        for a, actor in model.actors.items()
+        if actor.kind == "rebel" and affinity_distance(actor.affinity, isis_aff) < 0.5
+    }
+    return model.force_by_region(lambda f: f.actor_id in close)
 
 
 def active_shares(model: EscalationModel) -> np.ndarray:

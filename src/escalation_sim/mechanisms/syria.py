@@ -7,14 +7,19 @@ Syrian soldiers fled into Iraq at Al-Qaim on 7 Dec 2024.
 * **Collapse** at week ``syria_collapse_week`` with severity s = ``syria_collapse``: every
   regime formation loses a share s of its strength and of its cohesion; a share
   ``collapse_flee_share`` of those lost next to Iraq flee across the border; prison and camp
-  guards fall by s; regime regions whose remaining forces are below ``regime_hold_min`` become
-  ungoverned; HTS momentum rises to at least s.
-* **Offensive**: HTS attacks one region a week, the regime (or ungoverned) region next to its
-  own where its odds are best; it falls with probability ``momentum * A / (A + D)``, A the HTS
-  effective strength next door times ``hts_attack_advantage``, D the regime's and its allies'
-  effective strength there (``momentum`` alone for an ungoverned region). The strongest attacker
-  leaves a share ``hts_garrison_share`` of its fighters to hold it; defenders lose ``rout_loss``
-  and fall back. Momentum decays by
+  guards fall by s x ``collapse_guard_loss`` (1 by default: the lever's definition); regime
+  regions whose remaining forces are below ``regime_hold_min`` become ungoverned; HTS momentum
+  rises to at least s.
+* **Vacuum**: a rebel movement next to an ungoverned region takes it unopposed: HTS with
+  probability max(momentum, ``vacuum_fill``), moving its spearhead in; others (the SDF) with
+  probability ``vacuum_fill``, sending a garrison of ``hts_garrison_share`` of their strongest
+  formation next door. HTS goes first where both are next door.
+* **Offensive**: each week HTS attacks the ``hts_axes`` regions next to its own (regime- or
+  ISIS-held) where its odds are best; each falls with probability ``momentum * A / (A + D)``, A
+  the HTS effective strength next door times ``hts_attack_advantage``, D the effective strength
+  of the regime's side there (of ISIS, for an ISIS-held region). The strongest attacker advances
+  into it, leaving a share ``hts_garrison_share`` of its fighters behind if its old region would
+  otherwise be empty; defenders lose ``rout_loss`` and fall back. Momentum decays by
   ``hts_momentum_decay`` a week.
 * **Breakouts**: escapes ~ Binomial(detainees, ``detainee_escape_rate`` (1 - guards)), of whom
   ``detainee_rejoin_share`` rejoin ISIS; camp recruits ~ Binomial(camp,
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import ArmedForce
+from escalation_sim.agents import ArmedForce, IsisCell
 from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits
 
 if TYPE_CHECKING:
@@ -39,12 +44,15 @@ PARAMETERS = (
     "syria_collapse",
     "syria_collapse_week",
     "collapse_flee_share",
+    "collapse_guard_loss",
     "regime_hold_min",
     "hts_offensive_momentum",
     "hts_momentum_decay",
     "hts_attack_advantage",
     "rout_loss",
     "hts_garrison_share",
+    "hts_axes",
+    "vacuum_fill",
     "detainee_escape_rate",
     "detainee_rejoin_share",
     "camp_recruit_rate",
@@ -59,6 +67,7 @@ def step(model: EscalationModel) -> None:
     p = model.p
     if p.syria_collapse > 0 and model.steps == p.syria_collapse_week:
         collapse(model, float(p.syria_collapse))
+    fill_vacuum(model)
     offensive(model)
     breakouts(model)
     governed = np.array([c != UNGOVERNED for c in model.controller])
@@ -75,7 +84,7 @@ def collapse(model: EscalationModel, severity: float) -> None:
         f.cohesion *= 1 - severity
         if w.dist_to_iraq[f.region] == 1:
             model.fled_to_iraq += int(lost * p.collapse_flee_share)
-    model.guards *= 1 - severity
+    model.guards *= 1 - severity * p.collapse_guard_loss
     held = model.force_by_region(lambda f: f.actor_id == regime)
     for r, ctrl in enumerate(model.controller):
         if ctrl == regime and held[r] < p.regime_hold_min:
@@ -85,9 +94,9 @@ def collapse(model: EscalationModel, severity: float) -> None:
 
 
 def offensive(model: EscalationModel) -> None:
-    """HTS takes regime or ungoverned regions next to its own, with decaying momentum."""
+    """HTS attacks up to ``hts_axes`` regime, ungoverned or ISIS-held regions next to its own."""
     p, w = model.p, model.world
-    hts, regime = model.roles["hts"], model.roles["syrian_regime"]
+    hts, regime, isis = model.roles["hts"], model.roles["syrian_regime"], model.roles["isis"]
     momentum = model.hts_momentum
     if momentum <= 1e-3:
         return
@@ -95,27 +104,52 @@ def offensive(model: EscalationModel) -> None:
     hts_power = model.force_by_region(lambda f: f.actor_id == hts)
     defended_by = _regime_side(model)
     defence = model.force_by_region(lambda f: f.actor_id in defended_by)
-    targets = [
-        r
-        for r, ctrl in enumerate(model.controller)
-        if ctrl in (regime, UNGOVERNED)
-        and w.is_syria[r]
-        and any(model.controller[q] == hts for q in w.graph.neighbors(r))
-    ]
-    # One axis of advance a week: the target with the best odds (ties by node order).
-    best, best_chance, best_from = None, 0.0, []
-    for r in targets:
+    isis_defence = model.isis_by_region() * model.isis_cohesion
+    candidates = []
+    for r, ctrl in enumerate(model.controller):
+        if ctrl not in (regime, isis) or not w.is_syria[r]:
+            continue
         neighbours = [q for q in w.graph.neighbors(r) if model.controller[q] == hts]
+        if not neighbours:
+            continue
         attack = sum(hts_power[q] for q in neighbours) * p.hts_attack_advantage
-        if model.controller[r] == UNGOVERNED:
-            chance = momentum
-        else:
-            chance = momentum * attack / (attack + defence[r]) if attack > 0 else 0.0
-        if chance > best_chance:
-            best, best_chance, best_from = r, chance, neighbours
-    if best is not None and model.rng.random() < best_chance:
-        _capture(model, best, best_from, hts_forces, defended_by)
+        held = isis_defence[r] if ctrl == isis else defence[r]
+        chance = momentum * attack / (attack + held) if attack > 0 else 0.0
+        candidates.append((-chance, r, neighbours))
+    # The best odds first (ties by node order), one attempt per axis.
+    for neg_chance, r, neighbours in sorted(candidates)[: int(p.hts_axes)]:
+        if model.rng.random() < -neg_chance:
+            attackers = [f for f in hts_forces if f.region in neighbours]
+            _capture(model, r, hts, attackers, defended_by, advance=True)
+            model.hts_captures += 1
+            model.hts_capture_weeks.append(model.steps)
     model.hts_momentum = momentum * (1 - p.hts_momentum_decay)
+
+
+def fill_vacuum(model: EscalationModel) -> None:
+    """Rebel movements take ungoverned regions next to their own, unopposed.
+
+    HTS moves in with probability max(momentum, ``vacuum_fill``), sending its spearhead; others
+    (the SDF) with probability ``vacuum_fill``, sending a garrison.
+    """
+    p, w = model.p, model.world
+    hts = model.roles["hts"]
+    rebels = {a for a, actor in model.actors.items() if actor.kind == "rebel"}
+    for r, ctrl in enumerate(model.controller):
+        if ctrl != UNGOVERNED or not w.is_syria[r]:
+            continue
+        around = set(w.graph.neighbors(r))
+        near = [f for f in model.forces if f.actor_id in rebels and f.region in around]
+        if not near:
+            continue
+        best = max(near, key=lambda f: (f.actor_id == hts, f.effective, f.unit_id))
+        is_hts = best.actor_id == hts
+        chance = max(model.hts_momentum, p.vacuum_fill) if is_hts else p.vacuum_fill
+        if model.rng.random() < chance:
+            _capture(model, r, best.actor_id, [best], set(), advance=is_hts)
+            if is_hts:
+                model.hts_captures += 1
+                model.hts_capture_weeks.append(model.steps)
 
 
 def _regime_side(model: EscalationModel) -> set[str]:
@@ -132,42 +166,67 @@ def _regime_side(model: EscalationModel) -> set[str]:
     return side
 
 
-def _capture(model: EscalationModel, r: int, neighbours: list[int], hts_forces, defended_by):
+def _capture(
+    model: EscalationModel,
+    r: int,
+    actor: str,
+    attackers: list[ArmedForce],
+    defended_by: set[str],
+    advance: bool,
+) -> None:
+    """Region r passes to ``actor``: defenders are routed, the strongest attacker moves in.
+
+    With ``advance`` the attacker itself moves in (leaving a garrison behind only if its old
+    region would be left empty); otherwise it sends a garrison and stays.
+    """
     p, w = model.p, model.world
-    model.controller[r] = model.roles["hts"]
+    model.controller[r] = actor
     model.chaos[r] = 1.0
-    model.hts_captures += 1
-    model.hts_capture_weeks.append(model.steps)
+    regime = model.roles["syrian_regime"]
     # Defenders are routed and fall back to a friendly region next door, or dissolve.
-    fallback = [
-        q for q in w.graph.neighbors(r) if model.controller[q] == model.roles["syrian_regime"]
-    ]
-    for f in list(model.space[r].agents):
-        if getattr(f, "actor_id", None) in defended_by:
-            f.strength *= 1 - p.rout_loss
+    fallback = [q for q in w.graph.neighbors(r) if model.controller[q] == regime]
+    for a in list(model.space[r].agents):
+        if isinstance(a, IsisCell):
+            a.strength -= model.rng.binomial(int(a.strength), p.rout_loss)
+            if a.strength < 1:
+                a.remove()
+        elif a.actor_id in defended_by:
+            a.strength *= 1 - p.rout_loss
             if fallback:
-                f.cell = model.space[fallback[int(model.rng.integers(len(fallback)))]]
-            elif f.actor_id == model.roles["syrian_regime"]:
-                f.remove()
-    # The strongest attacking formation leaves a garrison in the captured region.
-    attackers = [f for f in hts_forces if f.region in neighbours]
-    if attackers:
-        best = max(attackers, key=lambda f: (f.effective, f.unit_id))
-        garrison = best.strength * p.hts_garrison_share
-        best.strength -= garrison
-        detachment = ArmedForce(
-            model,
-            unit_id=f"{best.unit_id}_{model.world.ids[r]}",
-            actor_id=best.actor_id,
-            kind=best.kind,
-            role="garrison",
-            strength=garrison,
-            cohesion=best.cohesion,
-            home=r,
-            links=best.links,
-            affinity=best.affinity,
-        )
-        detachment.cell = model.space[r]
+                a.cell = model.space[fallback[int(model.rng.integers(len(fallback)))]]
+            elif a.actor_id == regime:
+                a.remove()
+    if not attackers:
+        return
+    best = max(attackers, key=lambda f: (f.effective, f.unit_id))
+    if advance:
+        # The spearhead moves into the captured region; a garrison stays behind if it leaves
+        # its old region without any force of its own.
+        old = best.region
+        best.cell = model.space[r]
+        if any(f.actor_id == actor for f in model.space[old].agents if isinstance(f, ArmedForce)):
+            return
+        r = old
+    _detach(model, best, r)
+
+
+def _detach(model: EscalationModel, force: ArmedForce, region: int) -> None:
+    """Split a garrison of ``hts_garrison_share`` off ``force`` and place it in ``region``."""
+    garrison = force.strength * model.p.hts_garrison_share
+    force.strength -= garrison
+    detachment = ArmedForce(
+        model,
+        unit_id=f"{force.unit_id}_{model.world.ids[region]}",
+        actor_id=force.actor_id,
+        kind=force.kind,
+        role="garrison",
+        strength=garrison,
+        cohesion=force.cohesion,
+        home=region,
+        links=force.links,
+        affinity=force.affinity,
+    )
+    detachment.cell = model.space[region]
 
 
 def breakouts(model: EscalationModel) -> None:

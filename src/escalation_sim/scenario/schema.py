@@ -4,6 +4,12 @@ A scenario is data. Every record that carries numbers also carries a ``source`` 
 stated assumption for all of its numbers) and optionally ``sources``, a table of per-field
 citations that override it. Cross-references (a unit's region, a link's actors, a segment's
 regions) are checked here so the model can trust what it is given.
+
+An optional ``timeline`` schedules changes from data (``TimelineEntry``): at the start of a given
+week (or of the week holding a given date) set a parameter, change a unit's strength, cohesion or
+region, add a unit, or change who holds a region. Entries are checked against the rest of the
+file (``Scenario._check_timeline``); the model applies them in its first weekly phase
+(``escalation_sim.mechanisms.timeline``).
 """
 
 from __future__ import annotations
@@ -150,9 +156,7 @@ class Parameter(Record):
     @field_validator("value", "min", "max", mode="before")
     @classmethod
     def _no_bool(cls, v: object) -> object:
-        if isinstance(v, bool):
-            raise ValueError("must be a number, not true/false")
-        return v
+        return _not_bool(v)
 
     @model_validator(mode="after")
     def _in_range(self) -> Parameter:
@@ -166,6 +170,88 @@ class Parameter(Record):
     def is_int(self) -> bool:
         """True when the parameter takes integers only (value, min and max are all integers)."""
         return all(isinstance(x, int) for x in (self.value, self.min, self.max))
+
+
+#: What a timeline entry can do, and the fields each action needs.
+TIMELINE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "set_parameter": ("parameter", "value"),
+    "set_unit": ("unit",),
+    "add_unit": ("add",),
+    "set_controller": ("region", "controller"),
+}
+
+#: Parameters read only when the model is built, so a timeline cannot change them mid-run.
+INIT_ONLY_PARAMETERS = frozenset(
+    {
+        "recruit_sample",
+        "escalation_window",
+        "isis_leadership_cohesion_2024",
+        "hts_offensive_momentum",
+        "syria_collapse_week",
+    }
+)
+
+
+class TimelineEntry(Record):
+    """A scheduled change, applied at the start of ``week`` or of the week holding ``date``.
+
+    Actions (``TIMELINE_ACTIONS``): ``set_parameter`` (``parameter``, ``value``); ``set_unit``
+    (``unit`` and any of ``strength``, ``cohesion``, ``region``); ``add_unit`` (``add``, a unit
+    table like those under ``[[units]]``); ``set_controller`` (``region``, ``controller``).
+    """
+
+    date: dt.date | None = None
+    week: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="week 1 is the first step, ending 7 days after start_date"
+    )
+    action: Literal["set_parameter", "set_unit", "add_unit", "set_controller"]
+    note: str = ""
+    parameter: Ident | None = None
+    value: float | int | None = None
+    unit: Ident | None = None
+    strength: Annotated[int, Field(ge=1)] | None = None
+    cohesion: Share | None = None
+    region: Ident | None = None
+    controller: Ident | None = None
+    add: Unit | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_bool(cls, v: object) -> object:
+        return _not_bool(v)
+
+    @model_validator(mode="after")
+    def _fields_fit_action(self) -> TimelineEntry:
+        if (self.date is None) == (self.week is None):
+            raise ValueError("give exactly one of date or week")
+        needed = TIMELINE_ACTIONS[self.action]
+        missing = [f for f in needed if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"action {self.action} needs {', '.join(missing)}")
+        allowed = set(needed) | (
+            {"strength", "cohesion", "region"} if self.action == "set_unit" else set()
+        )
+        optional = (
+            "parameter",
+            "value",
+            "unit",
+            "strength",
+            "cohesion",
+            "region",
+            "controller",
+            "add",
+        )
+        extra = [f for f in optional if getattr(self, f) is not None and f not in allowed]
+        if extra:
+            raise ValueError(
+                f"action {self.action} takes no {', '.join(extra)}; "
+                f"it takes {', '.join(sorted(allowed))}"
+            )
+        if self.action == "set_unit" and not any(
+            getattr(self, f) is not None for f in ("strength", "cohesion", "region")
+        ):
+            raise ValueError("action set_unit needs at least one of strength, cohesion, region")
+        return self
 
 
 class Scenario(BaseModel):
@@ -184,6 +270,7 @@ class Scenario(BaseModel):
     units: tuple[Unit, ...] = ()
     parameters: dict[Ident, Parameter]
     mechanisms: dict[Ident, bool]
+    timeline: tuple[TimelineEntry, ...] = ()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -227,7 +314,66 @@ class Scenario(BaseModel):
                 _keys(f"units[{u.id}].affinity", u.affinity, sects)
             if u.cells > u.strength:
                 raise ValueError(f"units[{u.id}].cells: {u.cells} cells > strength {u.strength}")
+        self._check_timeline(regions, actors)
         return self
+
+    def _check_timeline(self, regions: dict, actors: set[str]) -> None:
+        """Check every timeline entry against the regions, actors, units and parameters."""
+        units = {u.id: u for u in self.units}
+        isis = self.roles.get("isis")
+        for i, e in enumerate(self.timeline):
+            at = f"timeline[{i}]"
+            if e.date is not None and e.date < self.meta.start_date:
+                raise ValueError(f"{at}.date: {e.date} is before start_date {self.meta.start_date}")
+            if e.action == "set_parameter":
+                _known(f"{at}.parameter", e.parameter, self.parameters)
+                if e.parameter in INIT_ONLY_PARAMETERS:
+                    raise ValueError(
+                        f"{at}.parameter: {e.parameter} is read only when the model is built; "
+                        "set it in [parameters] instead"
+                    )
+                spec = self.parameters[e.parameter]
+                if spec.is_int and not float(e.value).is_integer():
+                    raise ValueError(f"{at}.value: {e.parameter} takes integers (got {e.value})")
+                if not spec.min <= e.value <= spec.max:
+                    raise ValueError(
+                        f"{at}.value: {e.value} is out of range; allowed: {spec.min} to {spec.max}"
+                    )
+            elif e.action == "set_unit":
+                _known(f"{at}.unit", e.unit, units)
+                if units[e.unit].actor == isis:
+                    raise ValueError(
+                        f"{at}.unit: {e.unit} is an ISIS unit, split into cells when the model is "
+                        "built; use add_unit to add fighters"
+                    )
+                if e.region is not None:
+                    _known(f"{at}.region", e.region, regions)
+            elif e.action == "add_unit":
+                u = e.add
+                if u.id in units:
+                    raise ValueError(f"{at}.add.id: unit id '{u.id}' is already used")
+                _known(f"{at}.add.actor", u.actor, actors)
+                _known(f"{at}.add.region", u.region, regions)
+                if u.home is not None:
+                    _known(f"{at}.add.home", u.home, regions)
+                if u.affinity is not None:
+                    _keys(f"{at}.add.affinity", u.affinity, set(self.meta.sects))
+                if u.cells > u.strength:
+                    raise ValueError(f"{at}.add.cells: {u.cells} cells > strength {u.strength}")
+                units[u.id] = u
+            else:
+                _known(f"{at}.region", e.region, regions)
+                if regions[e.region].external:
+                    raise ValueError(
+                        f"{at}.region: {e.region} is a border state, not held by units"
+                    )
+                _known(f"{at}.controller", e.controller, actors | {"ungoverned"})
+
+    def timeline_week(self, entry: TimelineEntry) -> int:
+        """The week an entry applies at: its ``week``, or the week whose span holds its date."""
+        if entry.week is not None:
+            return entry.week
+        return (entry.date - self.meta.start_date).days // 7 + 1
 
     # Convenience look-ups used by the model and the docs.
     def region(self, region_id: str) -> Region:
@@ -237,6 +383,13 @@ class Scenario(BaseModel):
     def actor(self, actor_id: str) -> Actor:
         """Return the actor with this id."""
         return next(a for a in self.actors if a.id == actor_id)
+
+
+def _not_bool(v: object) -> object:
+    """TOML's true/false must not pass for the numbers 1 and 0."""
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false")
+    return v
 
 
 def _unique(table: str, ids: list[str]) -> None:

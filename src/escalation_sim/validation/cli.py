@@ -1,0 +1,146 @@
+"""``escalation-sim validate``: the validation checks of ``docs/VALIDATION.md`` as commands.
+
+``validate epstein`` (docking with Epstein 2002), ``validate hindcast`` (2013-2019 against the
+public record) and ``validate tails`` (the tail of deaths per attack). Each writes its data, a
+summary (JSON and markdown) and its figures into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_validate(sub: argparse._SubParsersAction) -> None:
+    """Register ``escalation-sim validate`` and its sub-commands."""
+    from escalation_sim import cli
+
+    p = sub.add_parser(
+        "validate",
+        help="validation checks: Epstein docking, 2013-2019 hindcast, heavy tails",
+        description="Validation checks (docs/VALIDATION.md gives each with its command).",
+    )
+    checks = p.add_subparsers(dest="check", required=True, parser_class=type(p))
+
+    e = checks.add_parser(
+        "epstein",
+        help="dock the activation kernel with Epstein (2002) Model I on a 40x40 torus",
+        description="Run Epstein's civil violence Model I through the kernel the model uses. "
+        "Writes DIR/actives.csv (tick, active, jailed, quiet), DIR/outbursts.csv, "
+        "DIR/legitimacy.csv, DIR/summary.json, DIR/summary.md, DIR/actives.png and "
+        "DIR/legitimacy.png.",
+    )
+    e.add_argument("--run", type=int, default=2, help="Epstein's Table 2 run (default 2)")
+    e.add_argument(
+        "--arrest-rule",
+        choices=("literal", "floor"),
+        default="literal",
+        help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion",
+    )
+    e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
+    e.add_argument("--ticks", type=cli._positive_int, default=500, help="ticks (default 500)")
+    e.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change an input, e.g. shape=disk or j_max=15 (repeatable)",
+    )
+    e.add_argument("--out", type=Path, default=Path("results/validation/epstein"))
+    e.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    e.set_defaults(func=cmd_epstein)
+
+    h = checks.add_parser(
+        "hindcast",
+        help="run hindcast_2013 and compare yearly ISIS attacks and deaths with the record",
+        description="Run the hindcast_2013 scenario over several seeds and compare its yearly "
+        "ISIS attacks and deaths in Iraq and Syria with the observed figures shipped in "
+        "escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
+        "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
+    )
+    h.add_argument("--seeds", type=cli._positive_int, default=20, help="runs (default 20)")
+    h.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    h.add_argument("--out", type=Path, default=Path("results/validation/hindcast"))
+    h.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    h.set_defaults(func=cmd_hindcast)
+
+    t = checks.add_parser(
+        "tails",
+        help="fit the tail of deaths per ISIS attack (Clauset et al. 2009) over many runs",
+        description="Pool the ISIS attacks of several runs (seeds from SeedSequence(--seed)), "
+        "fit the tail of deaths per attack by maximum likelihood with a KS-chosen x_min "
+        "(powerlaw package) and set it beside Bohorquez et al. 2009 (~2.5). Writes "
+        "DIR/events_pooled.parquet, DIR/fit.json, DIR/fit.md and DIR/ccdf.png.",
+    )
+    t.add_argument("--seeds", type=cli._positive_int, default=50, help="runs (default 50)")
+    t.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    t.add_argument("--scenario", default=None, help="bundled name or path (default 2024)")
+    t.add_argument("--weeks", type=cli._positive_int, default=None, help="weeks per run")
+    t.add_argument("--out", type=Path, default=Path("results/validation/tails"))
+    t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    t.set_defaults(func=cmd_tails)
+
+
+def cmd_epstein(args: argparse.Namespace) -> int:
+    """Run the docking and write its outputs."""
+    from escalation_sim.scenario.loader import parse_assignments
+    from escalation_sim.validation.docking import docking_report
+    from escalation_sim.validation.epstein import table2_params, with_changes
+
+    params = table2_params(args.run, rule=args.arrest_rule)
+    params = with_changes(params, parse_assignments(args.assignments))
+    summary = docking_report(
+        params, args.ticks, args.seed, args.out, run=args.run, progress=not args.quiet
+    )
+    if not args.quiet:
+        o = summary["outbursts"]
+        wait = o["waiting_time"]["mean"]
+        print(
+            f"Epstein run {args.run}, rule {params.rule}, seed {args.seed}, {args.ticks} ticks: "
+            f"{o['outbursts']} outbursts above {o['level']} actives"
+            + (f", mean wait {wait:.1f} ticks" if wait is not None else "")
+            + f", most actives {o['max_actives']}"
+        )
+        for r in summary["legitimacy_contrast"]["results"]:
+            print(
+                f"  legitimacy {r['schedule']:7s} (J_max {r['j_max']}): "
+                f"{r['outbursts']} outbursts, most actives {r['max_actives']}"
+            )
+        print(f"  wrote {args.out}/")
+    return 0
+
+
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    """Run the hindcast comparison and write its outputs."""
+    from escalation_sim.validation.hindcast import hindcast_report
+
+    summary = hindcast_report(args.seeds, args.seed, args.out, progress=not args.quiet)
+    if not args.quiet:
+        for name, f in summary["fits"].items():
+            r = f"{f['pearson_r']:.2f}" if f["pearson_r"] is not None else "n/a"
+            ratio = f"{f['ratio_median']:.2f}" if f["ratio_median"] is not None else "n/a"
+            print(
+                f"{name}: r = {r}, median ratio model/observed {ratio}, peak "
+                f"{f['model_peak_year']} (observed {f['observed_peak_year']})"
+            )
+        print(f"  wrote {args.out}/")
+    return 0
+
+
+def cmd_tails(args: argparse.Namespace) -> int:
+    """Fit the tail of deaths per attack and write its outputs."""
+    from escalation_sim.validation.tails import tails_report
+
+    s = tails_report(
+        args.seeds, args.seed, args.out, args.scenario, args.weeks, progress=not args.quiet
+    )
+    if not args.quiet:
+        f = s["fit"]
+        print(
+            f"{s['attacks']} attacks from {s['runs']} runs: alpha = {f['alpha']:.3f} "
+            f"± {f['sigma']:.3f} (x_min {f['xmin']:.0f}, {f['n_tail']} in the tail); "
+            f"Bohorquez et al. 2009: {s['bohorquez_2009_alpha']} (z = {s['z_vs_bohorquez']:.2f})"
+        )
+        print(f"  wrote {args.out}/")
+    return 0
