@@ -28,6 +28,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/escalation-sim run --out $(OUT)/default
+	$(BIN)/escalation-sim sweep experiments/border_x_collapse.toml --seeds 6 --out $(OUT)/border_x_collapse
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -39,6 +40,7 @@ test: lint
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
 	$(BIN)/python benchmarks/bench_viz.py benchmarks/viz_speed.json
+	$(BIN)/python benchmarks/bench_sweep.py benchmarks/sweep_speed.json
 
 # The browser view on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).
 PORT    ?= 8765

@@ -1,0 +1,129 @@
+"""``escalation-sim sweep`` and ``escalation-sim report``: the CLI of the experiments package.
+
+Exit status of ``sweep``: 0 when every run finished, 1 when some run failed (recorded in
+``runs/`` with its error) or a worker died, 2 for a bad config or output directory, 130 when
+interrupted (what finished is stored; rerunning the command resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_RUNS_FAILED = 1
+
+
+def add_sweep(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim sweep``: run an experiment config in batch."""
+    from escalation_sim.cli import _positive_int
+
+    p = sub.add_parser(
+        "sweep",
+        help="run every design point x seed of an experiment config, in parallel, resumably",
+        description="Run every design point x seed of an experiment config on local worker "
+        "processes and store the results in DIR: runs/ (one row per run), timeseries/ (one row "
+        "per run and week), both Parquet datasets written in atomic chunks, then the report "
+        "(summary.csv, effects.csv, figures/, report.md). Rerunning into DIR skips the runs "
+        "already stored (a sweep killed at any moment loses no finished chunk); a different "
+        "config is refused. Exit status: 0 all runs finished, 1 some run failed, 2 bad config, "
+        "130 interrupted.",
+    )
+    p.add_argument("config", type=Path, help="experiment config (TOML), e.g. experiments/*.toml")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes (default: all cores; 1 = in this process)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="sweep directory (default results/<name>)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in DIR; fail if DIR holds none (rerunning resumes anyway)",
+    )
+    p.add_argument(
+        "--seeds", type=_positive_int, default=None, help="seeds per point (quick trial)"
+    )
+    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks per run (quick trial)")
+    p.add_argument(
+        "--chunk-runs",
+        type=_positive_int,
+        default=500,
+        help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
+    )
+    p.add_argument("--no-report", action="store_true", help="skip the report at the end")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run the sweep, then its report; the exit status says whether any run failed."""
+    from escalation_sim.experiments.config import resolve
+    from escalation_sim.experiments.executors import WorkerLostError
+    from escalation_sim.experiments.runner import SweepInterrupted, run_sweep
+
+    exp = resolve(args.config, seeds=args.seeds, weeks=args.weeks)
+    out = args.out or Path("results") / exp.name
+    try:
+        results = run_sweep(
+            exp,
+            out,
+            workers=args.workers,
+            resume=args.resume,
+            progress=not args.quiet,
+            chunk_runs=args.chunk_runs,
+        )
+    except SweepInterrupted as exc:
+        print(f"{exc}; run the same command again to finish", file=sys.stderr)
+        return 130
+    except WorkerLostError as exc:
+        print(f"error: {exc}; finished runs are stored in {out}; rerun to resume", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    n_failed = len(results.failed)
+    if not args.no_report:
+        results.report()
+    if not args.quiet:
+        print(
+            f"{exp.name}: {len(results.runs)} runs ({len(exp.design.points)} points x "
+            f"{exp.config.seeds.per_point} seeds, {exp.weeks} weeks), {n_failed} failed; "
+            f"stored in {out}" + ("" if args.no_report else f"; report: {out / 'report.md'}")
+        )
+    if n_failed:
+        first = results.failed.iloc[0]
+        print(
+            f"error: {n_failed} run(s) failed (see {out}/runs, status = error); first: point "
+            f"{first['point_id']} seed {first['seed']}: {first['error']}",
+            file=sys.stderr,
+        )
+        return EXIT_RUNS_FAILED
+    return 0
+
+
+def add_report(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim report``: summary, effects, figures and report.md of a sweep."""
+    p = sub.add_parser(
+        "report",
+        help="write the report of a sweep directory (summary, effects, figures, report.md)",
+        description="Analyse the runs stored in a sweep directory (complete, interrupted or "
+        "still running) and write DIR/summary.csv, DIR/effects.csv, DIR/figures/*.png and "
+        "DIR/report.md.",
+    )
+    p.add_argument("dir", type=Path, help="sweep directory")
+    p.add_argument("--out", type=Path, default=None, help="write the report here instead")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of a sweep directory."""
+    from escalation_sim.experiments.results import load_results
+
+    results = load_results(args.dir)
+    written = results.report(args.out)
+    if not args.quiet:
+        for path in written:
+            print(f"  wrote {path}")
+    return 0

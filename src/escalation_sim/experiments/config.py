@@ -1,0 +1,394 @@
+"""Experiment configs: a TOML file that says what to sweep, validated against the scenario.
+
+An experiment names a scenario, fixed overrides, a design over named parameters, seeds per design
+point, a horizon, the outcomes to summarise and a baseline point for effects. ``load_config``
+reads and validates the file (pydantic); ``resolve`` checks it against the scenario's parameter
+domains and builds the design. Every mistake is a ``ConfigError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from escalation_sim.errors import ConfigError
+from escalation_sim.experiments.design import SAMPLERS, Design, Domain, build_design
+from escalation_sim.outcomes import RUN_OUTCOMES, WEEKLY_OUTCOMES
+from escalation_sim.scenario.loader import (
+    bundled_scenarios,
+    load_scenario,
+    resolve_scenario_path,
+    validation_error,
+)
+from escalation_sim.scenario.schema import Scenario
+
+#: Run-level outcomes summarised when a config does not list its own.
+DEFAULT_OUTCOMES: tuple[str, ...] = (
+    "isis_resurgence",
+    "isis_attacks_iraq_total",
+    "isis_deaths_iraq_total",
+    "isis_fighters_iraq_peak",
+    "isis_fighters_iraq_final",
+    "isis_regions_iraq_max",
+    "infiltrations_total",
+    "infiltrations_detected_total",
+    "infiltrating_fighters_total",
+    "militia_fighters_syria_peak",
+    "israeli_strikes_iraq_total",
+    "escalation_level_max",
+)
+
+#: Weekly outcomes drawn as time-series bands when a config does not list its own.
+DEFAULT_TIMESERIES: tuple[str, ...] = (
+    "isis_fighters_iraq",
+    "isis_attacks_iraq",
+    "infiltrations",
+    "escalation_level",
+)
+
+Value = bool | int | float
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Table):
+    """How one design parameter varies: explicit ``values`` (grid) or ``min``/``max``."""
+
+    values: list[Value] | None = Field(None, description="grid: the levels, listed")
+    min: float | None = Field(None, description="lower bound (default: the scenario's min)")
+    max: float | None = Field(None, description="upper bound (default: the scenario's max)")
+    levels: int | None = Field(None, ge=1, description="grid: evenly spaced levels, min to max")
+
+
+class Seeds(_Table):
+    """Seeds of the runs at each design point."""
+
+    root: int = Field(0, ge=0, description="root of numpy.random.SeedSequence")
+    per_point: int = Field(30, ge=1, description="runs (seeds) per design point")
+    common: bool = Field(
+        True, description="common random numbers: seed i is the same at every design point"
+    )
+
+
+class DesignTable(_Table):
+    """The ``[design]`` table: sampler and parameters."""
+
+    sampler: str = "grid"
+    parameters: dict[str, Range] = Field(default_factory=dict)
+    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: base samples N")
+    trajectories: int | None = Field(None, ge=2, description="morris: trajectories")
+    levels: int = Field(4, ge=2, description="morris: grid levels")
+    second_order: bool = Field(False, description="sobol: also second-order indices")
+    seed: int | None = Field(None, ge=0, description="sampler seed (default: seeds.root)")
+
+    @field_validator("sampler")
+    @classmethod
+    def _known_sampler(cls, value: str) -> str:
+        if value not in SAMPLERS:
+            raise ValueError(f"unknown sampler; allowed: {', '.join(SAMPLERS)}")
+        return value
+
+
+class Analysis(_Table):
+    """How summaries and effects are computed."""
+
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of every interval")
+    resamples: int = Field(4999, ge=99, description="bootstrap resamples")
+    seed: int | None = Field(None, ge=0, description="bootstrap seed (default: seeds.root)")
+
+
+class ReportTable(_Table):
+    """What the report draws."""
+
+    timeseries: list[str] = Field(default_factory=lambda: list(DEFAULT_TIMESERIES))
+    points: list[dict[str, Value]] = Field(
+        default_factory=list, description="design points drawn as time-series bands"
+    )
+
+
+class ExperimentConfig(_Table):
+    """An experiment config file (TOML), as validated by pydantic.
+
+    See ``experiments/*.toml`` for commented examples. Keys at the top level: ``name``,
+    ``title``, ``description``, ``scenario``, ``weeks``, ``outcomes``; tables ``[seeds]``,
+    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    title: str = ""
+    description: str = ""
+    scenario: str = Field("iraq_syria_2024", description="bundled name or path to a TOML file")
+    weeks: int | None = Field(None, ge=1, le=2000, description="horizon (default: scenario's)")
+    outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    seeds: Seeds = Field(default_factory=Seeds)
+    overrides: dict[str, Value] = Field(default_factory=dict)
+    design: DesignTable | None = None
+    baseline: dict[str, Value] = Field(default_factory=dict)
+    analysis: Analysis = Field(default_factory=Analysis)
+    report: ReportTable = Field(default_factory=ReportTable)
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read and validate an experiment config file (not yet checked against the scenario).
+
+    Raises:
+        ConfigError: missing file, invalid TOML or a field that breaks the schema.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, None, "experiment config not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, f"cannot read the experiment config: {exc}") from None
+    return parse_config(text, source=str(path))
+
+
+def parse_config(data: str | Mapping[str, Any], source: str = "<config>") -> ExperimentConfig:
+    """Validate a config given as TOML text or an already parsed mapping."""
+    if isinstance(data, str):
+        try:
+            data = tomllib.loads(data)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(source, None, f"invalid TOML: {exc}") from None
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source, data) from None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A config resolved against its scenario: ready to run, hash and report.
+
+    Attributes:
+        config: The validated config (with ``--seeds``/``--weeks`` applied).
+        source: The config file (for error messages).
+        scenario: The scenario, before the fixed overrides.
+        weeks: Horizon of every run.
+        domains: Each design parameter's domain in the scenario.
+        design: The design points, the baseline among them.
+    """
+
+    config: ExperimentConfig
+    source: str
+    scenario: Scenario
+    weeks: int
+    domains: dict[str, Domain]
+    design: Design
+    _seeds: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The experiment's name."""
+        return self.config.name
+
+    @property
+    def overrides(self) -> dict[str, Value]:
+        """Fixed overrides applied to every run."""
+        return dict(self.config.overrides)
+
+    @property
+    def runs_total(self) -> int:
+        """Runs in the whole sweep: design points x seeds per point."""
+        return len(self.design.points) * self.config.seeds.per_point
+
+    def seeds_for(self, point_id: str) -> list[int]:
+        """The seeds of a design point's runs, by seed index (see ``derive_seeds``)."""
+        s = self.config.seeds
+        key = "" if s.common else point_id
+        if key not in self._seeds:
+            self._seeds[key] = derive_seeds(s.root, s.per_point, None if s.common else point_id)
+        return self._seeds[key]
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that decides the runs' results (what the store's config hash covers)."""
+        return {
+            "scenario": self.scenario.model_dump(mode="json", by_alias=True),
+            "overrides": _canonical(self.overrides),
+            "weeks": self.weeks,
+            "seeds": self.config.seeds.model_dump(),
+            "design": [[p.point_id, _canonical(p.params)] for p in self.design.points],
+        }
+
+    def config_hash(self) -> str:
+        """SHA-256 of ``identity()``: two sweeps with equal hashes produce the same runs."""
+        text = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def derive_seeds(root: int, n: int, point_id: str | None = None) -> list[int]:
+    """Seeds for ``n`` runs: children of ``numpy.random.SeedSequence(root)``, as 63-bit integers.
+
+    With common random numbers (``point_id`` None) seed ``i`` is the same at every design point,
+    so effects against the baseline compare runs that share their random stream at the start.
+    Otherwise each point gets its own family, keyed by its ``point_id`` (a hash of its values),
+    so a point's seeds do not depend on the design's order or size. Either way seeds depend
+    only on (root, point, seed index), never on workers or batching.
+    """
+    if point_id is None:
+        seq = np.random.SeedSequence(root)
+    else:
+        seq = np.random.SeedSequence(root, spawn_key=(int(point_id.removeprefix("p"), 16),))
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in seq.spawn(n)]
+
+
+def resolve(
+    config: ExperimentConfig | str | Path,
+    *,
+    source: str | None = None,
+    seeds: int | None = None,
+    weeks: int | None = None,
+    scenario: Scenario | None = None,
+) -> Experiment:
+    """Check a config against its scenario and build the design.
+
+    Args:
+        config: A validated config, or the path of a config file.
+        source: Name of the config file (for errors) when ``config`` is already parsed.
+        seeds: Replace ``seeds.per_point`` (a quick trial).
+        weeks: Replace ``weeks`` (a quick trial).
+        scenario: Use this scenario instead of loading ``config.scenario`` (reopening a store).
+
+    Raises:
+        ConfigError: an unknown parameter or outcome, a range outside a parameter's domain, an
+            empty design, a missing scenario... naming the config file and the field.
+    """
+    if not isinstance(config, ExperimentConfig):
+        source = str(config)
+        config = load_config(config)
+    src = source or "<config>"
+    update: dict[str, Any] = {}
+    if seeds is not None:
+        if seeds < 1:
+            raise ConfigError("--seeds", None, f"{seeds} must be at least 1")
+        update["seeds"] = config.seeds.model_copy(update={"per_point": seeds})
+    if weeks is not None:
+        if weeks < 1:
+            raise ConfigError("--weeks", None, f"{weeks} must be at least 1")
+        update["weeks"] = weeks
+    if update:
+        config = config.model_copy(update=update)
+    if scenario is None:
+        scenario = _load_scenario(config.scenario, src)
+    _check_outcomes(config, src)
+    domains_all = scenario_domains(scenario, config.overrides)
+    _check_overrides(config, domains_all, src)
+    design = build_design(
+        config.design,
+        domains_all,
+        baseline=config.baseline,
+        default_seed=config.seeds.root,
+        source=src,
+    )
+    domains = {name: domains_all[name] for name in design.parameters}
+    exp = Experiment(
+        config=config,
+        source=src,
+        scenario=scenario,
+        weeks=int(config.weeks or scenario.meta.weeks),
+        domains=domains,
+        design=design,
+    )
+    _check_report_points(exp, src)
+    return exp
+
+
+def scenario_domains(scenario: Scenario, overrides: Mapping[str, Value] | None = None) -> dict:
+    """Every parameter and mechanism switch of a scenario as a ``Domain``.
+
+    Defaults take the fixed ``overrides`` into account (they are what the baseline starts from).
+    """
+    overrides = dict(overrides or {})
+    out: dict[str, Domain] = {}
+    for name, prm in scenario.parameters.items():
+        kind = "int" if prm.is_int else "float"
+        default = overrides.get(name, prm.value)
+        out[name] = Domain(name, kind, prm.min, prm.max, default, prm.doc, prm.unit)
+    for name, on in scenario.mechanisms.items():
+        key = f"mechanisms.{name}"
+        out[key] = Domain(key, "switch", False, True, overrides.get(key, on), "switch", "")
+    return out
+
+
+def _load_scenario(ref: str, source: str) -> Scenario:
+    path = Path(ref)
+    if ref not in bundled_scenarios() and not path.is_absolute() and source != "<config>":
+        candidate = Path(source).parent / path  # paths are relative to the config file
+        if candidate.is_file():
+            ref = str(candidate)
+    try:
+        resolve_scenario_path(ref)
+    except ConfigError as exc:
+        raise ConfigError(source, "scenario", f"{exc.message} (got {ref!r})") from None
+    return load_scenario(ref)
+
+
+def _check_outcomes(config: ExperimentConfig, source: str) -> None:
+    for i, name in enumerate(config.outcomes):
+        if name not in RUN_OUTCOMES:
+            raise ConfigError(
+                source,
+                f"outcomes[{i}]",
+                f"unknown run-level outcome {name!r}; allowed: {', '.join(RUN_OUTCOMES)}",
+            )
+    for i, name in enumerate(config.report.timeseries):
+        if name not in WEEKLY_OUTCOMES:
+            raise ConfigError(
+                source,
+                f"report.timeseries[{i}]",
+                f"unknown weekly outcome {name!r}; allowed: {', '.join(WEEKLY_OUTCOMES)}",
+            )
+
+
+def _check_overrides(config: ExperimentConfig, domains: dict[str, Domain], source: str) -> None:
+    design_params = set(config.design.parameters) if config.design else set()
+    for key, value in config.overrides.items():
+        field_name = f"overrides.{key}"
+        dom = domains.get(key.removeprefix("parameters."))
+        if dom is None:
+            raise ConfigError(
+                source,
+                field_name,
+                "unknown parameter; allowed: a parameter of the scenario (see `escalation-sim "
+                "params`) or mechanisms.<switch>",
+            )
+        if dom.name in design_params:
+            raise ConfigError(
+                source, field_name, "also a design parameter; set it in one place only"
+            )
+        dom.check(value, source, field_name)
+
+
+def _check_report_points(exp: Experiment, source: str) -> None:
+    for i, values in enumerate(exp.config.report.points):
+        field_name = f"report.points[{i}]"
+        unknown = sorted(set(values) - set(exp.design.parameters))
+        if unknown:
+            raise ConfigError(
+                source,
+                f"{field_name}.{unknown[0]}",
+                f"not a design parameter; allowed: {', '.join(exp.design.parameters) or 'none'}",
+            )
+        if exp.design.find(values) is None:
+            raise ConfigError(source, field_name, "not a point of the design")
+
+
+def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in sorted(values.items()):
+        if isinstance(value, float) and math.isfinite(value):
+            value = float(f"{value:.12g}")
+        out[key] = value
+    return out

@@ -1,0 +1,195 @@
+"""Executors: where the tasks of a sweep run.
+
+The runner hands an executor a function and an iterator of argument tuples and consumes results
+as tasks complete; it never learns where they ran. ``SerialExecutor`` runs them in this process,
+``ProcessExecutor`` on local worker processes. Another backend (a Dask cluster, say) is a subclass
+implementing ``map_unordered`` and ``close``, passed to ``run_sweep(executor=...)``; the runner
+needs no change. The contract every executor keeps:
+
+- at most a bounded number of tasks in flight, so memory stays flat however many tasks there are;
+- results yielded in completion order, as soon as each task finishes;
+- once ``stop`` is set, no new task starts; results of tasks already running are still yielded;
+- closing the generator early (an error in the consumer, a second Ctrl-C) abandons running tasks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import ProcessPoolExecutor as _Pool
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+#: Modules the fork server imports once, so each worker starts without importing them again.
+PRELOAD = ["escalation_sim.experiments.tasks"]
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process died (killed, out of memory...) while running tasks."""
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class Executor(ABC):
+    """Runs tasks somewhere and yields their results as they complete (module docstring).
+
+    Attributes:
+        workers: How many tasks run at once.
+        name: Short description for progress messages.
+    """
+
+    workers: int = 1
+    name: str = "executor"
+
+    @abstractmethod
+    def map_unordered(
+        self,
+        fn: Callable[..., Any],
+        tasks: Iterable[tuple],
+        *,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Any]:
+        """Yield ``fn(*task)`` for each task, in completion order.
+
+        Args:
+            fn: A picklable, importable function.
+            tasks: Argument tuples; consumed lazily.
+            stop: When set, start no more tasks; finish (and yield) the running ones, then end.
+        """
+
+    def close(self) -> None:  # noqa: B027  (optional for subclasses)
+        """Release workers; abandons running tasks."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs each task in this process, one after the other (``--workers 1``)."""
+
+    name = "serial"
+
+    def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
+        for task in tasks:
+            if stop is not None and stop.is_set():
+                return
+            yield fn(*task)
+
+
+class ProcessExecutor(Executor):
+    """Runs tasks on local worker processes (``concurrent.futures.ProcessPoolExecutor``).
+
+    Workers start from a fork server that has already imported the model, so starting them is
+    cheap and safe even when this process has threads (pyarrow's, tqdm's), and pages they do not
+    write stay shared (measured with ``benchmarks/bench_sweep.py``: less memory in all than
+    ``spawn``, by PSS; more by summed RSS, which counts the server's shared pages twice). Workers
+    ignore SIGINT, so Ctrl-C reaches only the parent, which decides what to keep.
+
+    Args:
+        workers: Number of worker processes (default: all cores).
+        in_flight: Tasks submitted ahead per worker (keeps workers busy, memory bounded).
+        start_method: ``forkserver`` (default on POSIX), ``spawn`` or ``fork``.
+    """
+
+    def __init__(
+        self, workers: int | None = None, in_flight: int = 2, start_method: str | None = None
+    ) -> None:
+        self.workers = max(1, workers or default_workers())
+        self.in_flight = max(1, in_flight)
+        methods = multiprocessing.get_all_start_methods()
+        self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
+        self.name = f"{self.workers} processes"
+        self._pool: _Pool | None = None
+
+    def _ensure_pool(self) -> _Pool:
+        if self._pool is None:
+            ctx = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload(PRELOAD)
+            self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint)
+        return self._pool
+
+    def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
+        pool = self._ensure_pool()
+        limit = self.workers * self.in_flight
+        pending: set[Future] = set()
+        it = iter(tasks)
+        exhausted = False
+        finished = False
+        try:
+            while True:
+                while not exhausted and len(pending) < limit:
+                    if stop is not None and stop.is_set():
+                        exhausted = True
+                        break
+                    try:
+                        task = next(it)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending.add(pool.submit(fn, *task))
+                if stop is not None and stop.is_set():
+                    pending = {f for f in pending if not f.cancel()}  # drop tasks not started
+                if not pending:
+                    finished = True
+                    return
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool as exc:
+                        raise WorkerLostError(
+                            "a worker process died unexpectedly (killed, or out of memory)"
+                        ) from exc
+                    yield result
+        finally:
+            if not finished:
+                for fut in pending:
+                    fut.cancel()
+                self._terminate()
+
+    def close(self) -> None:  # noqa: D102  (see the base class)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _terminate(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if hasattr(pool, "terminate_workers"):  # Python >= 3.14
+            pool.terminate_workers()
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
+
+
+def make_executor(workers: int | None = None) -> Executor:
+    """A serial executor for one worker, local processes for more (default: all cores)."""
+    n = workers or default_workers()
+    return SerialExecutor() if n <= 1 else ProcessExecutor(n)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

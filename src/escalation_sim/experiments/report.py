@@ -1,0 +1,560 @@
+"""The report of a sweep: ``summary.csv``, ``effects.csv``, figures and ``report.md``.
+
+``report.md`` is meant to be read by someone who did not run the sweep: it states the design, the
+seeds, the horizon and what every interval means, shows the headline numbers as tables and embeds
+the figures (``figures/*.png``). Every file is written atomically, so a report interrupted half
+way leaves the previous one's files whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from escalation_sim.experiments import plots
+from escalation_sim.experiments.design import DesignPoint
+from escalation_sim.experiments.store import atomic_write
+
+if TYPE_CHECKING:
+    from escalation_sim.experiments.config import Experiment
+    from escalation_sim.experiments.results import SweepResults
+
+#: Rows of a table in report.md before it is cut (the CSV files hold everything).
+MAX_TABLE_ROWS = 30
+#: Outcomes with a column in the effects table of report.md.
+MAX_EFFECT_OUTCOMES = 4
+
+
+def write_report(results: SweepResults, out: Path) -> list[Path]:
+    """Write the report files into ``out``; return their paths."""
+    exp = results.experiment
+    out.mkdir(parents=True, exist_ok=True)
+    figdir = out / "figures"
+    figdir.mkdir(exist_ok=True)
+    summary = results.summary()
+    effects = results.effects()
+    indices = results.sensitivity()
+    written = [
+        _csv(summary, out / "summary.csv"),
+        _csv(effects, out / "effects.csv"),
+    ]
+    if indices is not None:
+        written.append(_csv(indices, out / "indices.csv"))
+    figures: list[tuple[str, str, str]] = []  # (file, title, caption)
+
+    def save(fig: Figure, name: str, title: str, caption: str) -> None:
+        path = figdir / name
+        atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+        written.append(path)
+        figures.append((f"figures/{name}", title, caption))
+
+    conf = f"{exp.config.analysis.confidence:.0%}"
+    params = exp.design.parameters
+    if params and not summary.empty:
+        save(
+            plots.response_figure(summary, exp),
+            "response.png",
+            "Response to the design parameters",
+            f"Mean of each outcome over the seeds of each design point; shaded band: its {conf} "
+            "confidence interval (for probabilities, the Wilson interval). The star is the "
+            "baseline.",
+        )
+    if _crossed(exp):
+        save(
+            plots.heatmap_figure(summary, exp),
+            "heatmap.png",
+            f"{params[0]} x {params[1]}",
+            "Mean of each outcome at every combination of the two levers (probabilities in %).",
+        )
+    if not effects.empty and effects["point_id"].nunique() <= 60:
+        save(
+            plots.effects_figure(effects, exp, list(exp.config.outcomes[:MAX_EFFECT_OUTCOMES])),
+            "effects.png",
+            "Effects against the baseline",
+            f"Difference between each point and the baseline with its {conf} interval; red where "
+            "the interval excludes zero.",
+        )
+    chosen = chosen_points(exp, summary)
+    columns = list(exp.config.report.timeseries)
+    ts = results.timeseries(
+        points=[p.point_id for p in chosen], columns=["point_id", "date", *columns]
+    )
+    if not ts.empty:
+        save(
+            plots.timeseries_figure(ts, exp, chosen, columns),
+            "timeseries.png",
+            "Weekly outcomes at chosen points",
+            "Line: mean over the seeds; band: 10th to 90th percentile of the runs (where single "
+            "runs fall, not a confidence interval).",
+        )
+    base_runs = results.ok[results.ok["point_id"] == exp.design.baseline.point_id]
+    if len(base_runs) > 1:
+        save(
+            distribution_figure(base_runs, exp),
+            "baseline_distribution.png",
+            "Spread of outcomes at the baseline",
+            "Histogram of each outcome over the baseline's runs (one run per seed).",
+        )
+    if indices is not None:
+        kind = exp.design.sampler
+        save(
+            plots.indices_figure(indices, exp),
+            f"{kind}.png",
+            "Sobol indices" if kind == "sobol" else "Morris screening",
+            "First-order (S1) and total (ST) Sobol indices of the mean over seeds"
+            if kind == "sobol"
+            else "mu*: mean absolute elementary effect (importance); sigma: its spread "
+            "(interactions or non-linearity)",
+        )
+    text = render_markdown(results, summary, effects, indices, figures)
+    written.append(atomic_write(out / "report.md", lambda p: p.write_text(text)))
+    return written
+
+
+def chosen_points(exp: Experiment, summary: pd.DataFrame) -> list[DesignPoint]:
+    """Points drawn as time-series bands: the config's, or the baseline and the extremes."""
+    design = exp.design
+    if exp.config.report.points:
+        found = [design.find(v) for v in exp.config.report.points]
+        return _dedupe([design.baseline, *[p for p in found if p is not None]])
+    extremes: list[DesignPoint] = []
+    if design.sampler == "grid" and design.levels:
+        lo = {k: v[0] for k, v in design.levels.items()}
+        hi = {k: v[-1] for k, v in design.levels.items()}
+        names = list(design.levels)
+        corners = [lo, hi]
+        if len(names) == 2:
+            corners = [
+                lo,
+                {names[0]: hi[names[0]], names[1]: lo[names[1]]},
+                {names[0]: lo[names[0]], names[1]: hi[names[1]]},
+                hi,
+            ]
+        extremes = [p for p in (design.find(c) for c in corners) if p is not None]
+    elif design.parameters and not summary.empty:
+        s = summary[(summary["outcome"] == exp.config.outcomes[0]) & summary["in_design"]]
+        s = s.dropna(subset=["mean"])
+        if not s.empty:
+            ids = [s.loc[s["mean"].idxmin(), "point_id"], s.loc[s["mean"].idxmax(), "point_id"]]
+            extremes = [design.point(i) for i in ids]
+    return _dedupe([design.baseline, *extremes])[:5]
+
+
+def distribution_figure(runs: pd.DataFrame, exp: Experiment) -> Figure:
+    """Histograms of the summarised outcomes over the baseline's runs."""
+    outcomes = list(exp.config.outcomes)
+    fig = Figure(figsize=(13, 2.6 * math.ceil(len(outcomes) / 4) + 0.6), layout="constrained")
+    axes = fig.subplots(math.ceil(len(outcomes) / 4), 4, squeeze=False).ravel()
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        values = runs[outcome].dropna().astype(float)
+        if outcome == "isis_resurgence":
+            k = int(values.sum())
+            ax.bar(["no", "yes"], [len(values) - k, k], color=["#4C72B0", "#C44E52"])
+        else:
+            ax.hist(values, bins=min(20, max(5, len(values) // 3)), color="#4C72B0")
+            ax.axvline(values.mean(), color="k", lw=1, label="mean")
+        ax.set_title(plots.outcome_label(outcome), fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Baseline ({exp.design.baseline.label()}): {len(runs)} runs")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# markdown
+
+
+def render_markdown(
+    results: SweepResults,
+    summary: pd.DataFrame,
+    effects: pd.DataFrame,
+    indices: pd.DataFrame | None,
+    figures: list[tuple[str, str, str]],
+) -> str:
+    """The text of ``report.md``."""
+    exp = results.experiment
+    c = exp.config
+    conf = f"{c.analysis.confidence:.0%}"
+    runs = results.runs
+    n_failed = int((runs["status"] != "ok").sum())
+    lines: list[str] = [f"# {c.title or c.name}", ""]
+    if c.description:
+        lines += [" ".join(c.description.split()), ""]
+    version = results.manifest.get("versions", {}).get("escalation-sim", "?")
+    lines += [
+        f"_Report of the sweep in `{results.path}`, made "
+        f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by escalation-sim {version} from "
+        f"`{exp.source}` (config hash `{results.manifest['config_hash'][:12]}`)._",
+        "",
+    ]
+    if not results.complete:
+        lines += [
+            f"> **Incomplete sweep:** {len(runs)} of {exp.runs_total} runs are stored. The "
+            "figures below use what is there; rerun the sweep command to finish it.",
+            "",
+        ]
+    lines += ["## The experiment", "", "| | |", "|---|---|"]
+    for key, value in _experiment_rows(results, n_failed):
+        lines.append(f"| {key} | {value} |")
+    lines.append("")
+
+    lines += _headline(exp, summary, effects, conf)
+    for path, title, caption in figures:
+        lines += [f"### {title}", "", f"![{title}]({path})", "", caption, ""]
+    lines += _effects_section(exp, effects, conf)
+    if indices is not None:
+        lines += _indices_section(exp, indices, conf)
+    if n_failed:
+        lines += _failures_section(results)
+    lines += _reading_section(exp, conf)
+    lines += _files_section(results)
+    return "\n".join(lines) + "\n"
+
+
+def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, str]]:
+    exp = results.experiment
+    c, d, s = exp.config, exp.design, exp.config.seeds
+    meta = exp.scenario.meta
+    end = meta.start_date + dt.timedelta(weeks=exp.weeks)
+    rows = [
+        ("scenario", f"`{meta.name}`: {meta.title}"),
+        ("horizon", f"{exp.weeks} weeks, {meta.start_date} to {end}"),
+        ("design", _design_text(exp)),
+        ("baseline", _baseline_text(exp)),
+        (
+            "seeds",
+            f"{s.per_point} per point from root seed {s.root} "
+            "(`numpy.random.SeedSequence(root).spawn`); "
+            + (
+                "common random numbers: seed *i* is the same at every point, so comparisons "
+                "between points are paired"
+                if s.common
+                else "each point has its own seeds"
+            ),
+        ),
+        (
+            "fixed overrides",
+            ", ".join(f"`{k} = {_fmt(v)}`" for k, v in c.overrides.items()) or "none",
+        ),
+        (
+            "runs",
+            f"{len(results.runs)} stored of {exp.runs_total} "
+            f"({len(d.points)} points x {s.per_point} seeds); {n_failed} failed",
+        ),
+    ]
+    return rows
+
+
+def _design_text(exp: Experiment) -> str:
+    d = exp.design
+    if d.sampler == "none":
+        return "none: the baseline alone (the scenario with the fixed overrides)"
+    if d.sampler == "grid":
+        parts = [
+            f"`{k}` ({len(v)} levels: {', '.join(_fmt(x) for x in v)})" for k, v in d.levels.items()
+        ]
+        return f"full grid over {' x '.join(parts)}: {len(d.rows)} points"
+    bounds = ", ".join(
+        f"`{n}` in [{_fmt(lo)}, {_fmt(hi)}]"
+        for n, (lo, hi) in zip(d.problem["names"], d.problem["bounds"], strict=True)
+    )
+    what = {
+        "lhs": f"Latin hypercube of {d.settings.get('samples_n')} samples",
+        "sobol": f"Sobol (Saltelli) design, N = {d.settings.get('samples_n')}, "
+        f"{'with' if d.settings.get('second_order') else 'without'} second-order terms",
+        "morris": f"Morris design, {d.settings.get('trajectories')} trajectories on "
+        f"{d.settings.get('morris_levels')} levels",
+    }[d.sampler]
+    ints = [n for n, dom in exp.domains.items() if dom.kind == "int"]
+    note = f"; integer parameters rounded ({', '.join(ints)})" if ints else ""
+    return (
+        f"{what} over {bounds} (SALib, seed {d.settings.get('seed')}): {len(d.rows)} samples, "
+        f"{sum(p.in_design for p in d.points)} distinct points{note}"
+    )
+
+
+def _baseline_text(exp: Experiment) -> str:
+    b = exp.design.baseline
+    where = "a point of the design" if b.in_design else "run as an extra point"
+    return f"{b.label()} ({where}); effects are differences from it"
+
+
+def _headline(
+    exp: Experiment, summary: pd.DataFrame, effects: pd.DataFrame, conf: str
+) -> list[str]:
+    out = ["## Headline", ""]
+    first = (
+        "isis_resurgence" if "isis_resurgence" in exp.config.outcomes else exp.config.outcomes[0]
+    )
+    s = summary[summary["outcome"] == first].sort_values("point")
+    e = effects[effects["outcome"] == first].set_index("point_id")
+    name = plots.outcome_label(first)
+    base = s[s["is_baseline"]].iloc[0] if s["is_baseline"].any() else None
+    if base is not None:
+        out += [
+            f"At the baseline ({exp.design.baseline.label()}), **{name}** is "
+            f"**{_num(first, base['mean'])}** ({conf} CI {_ci(first, base)}, {base['n']} runs).",
+            "",
+        ]
+    valid = s.dropna(subset=["mean"])
+    if len(s) > 1 and not valid.empty:
+        hi = valid.loc[valid["mean"].idxmax()]
+        lo = valid.loc[valid["mean"].idxmin()]
+        out += [
+            f"Across the design it ranges from {_num(first, lo['mean'])} "
+            f"{_at(valid, lo)} to {_num(first, hi['mean'])} {_at(valid, hi)}.",
+            "",
+            f"| point | {name} ({conf} CI) | difference from baseline ({conf} CI) | runs |",
+            "|---|---|---|---|",
+        ]
+        for _, row in _cut(s).iterrows():
+            diff = "baseline" if row["is_baseline"] else "n/a"
+            if row["point_id"] in e.index:
+                er = e.loc[row["point_id"]]
+                star = " *" if er["excludes_zero"] else ""
+                diff = f"{_num(first, er['effect'], signed=True)} {_ci(first, er)}{star}"
+            out.append(
+                f"| {row['label']} | {_num(first, row['mean'])} {_ci(first, row)} | "
+                f"{diff} | {row['n']} |"
+            )
+        if len(s) > MAX_TABLE_ROWS:
+            out.append(f"| ... {len(s) - MAX_TABLE_ROWS} more in summary.csv | | | |")
+        out += ["", "\\* the interval excludes zero.", ""]
+    return out
+
+
+def _effects_section(exp: Experiment, effects: pd.DataFrame, conf: str) -> list[str]:
+    if effects.empty:
+        return []
+    outcomes = [o for o in exp.config.outcomes if o != "isis_resurgence"][:MAX_EFFECT_OUTCOMES]
+    if not outcomes:
+        return []
+    out = [
+        "## Effects on other outcomes",
+        "",
+        f"Difference from the baseline ({conf} CI); \\* where the interval excludes zero. All "
+        "outcomes are in `effects.csv`.",
+        "",
+        "| point | " + " | ".join(plots.outcome_label(o) for o in outcomes) + " |",
+        "|---|" + "---|" * len(outcomes),
+    ]
+    table = effects[effects["outcome"].isin(outcomes)]
+    points = table.drop_duplicates("point_id").sort_values("point")
+    for _, p in _cut(points).iterrows():
+        cells = []
+        for o in outcomes:
+            r = table[(table["point_id"] == p["point_id"]) & (table["outcome"] == o)]
+            if r.empty:
+                cells.append("")
+                continue
+            r = r.iloc[0]
+            star = " *" if r["excludes_zero"] else ""
+            cells.append(f"{_num(o, r['effect'], signed=True)} {_ci(o, r)}{star}")
+        out.append(f"| {p['label']} | " + " | ".join(cells) + " |")
+    if len(points) > MAX_TABLE_ROWS:
+        out.append(f"| ... {len(points) - MAX_TABLE_ROWS} more in effects.csv |")
+    return [*out, ""]
+
+
+def _indices_section(exp: Experiment, indices: pd.DataFrame, conf: str) -> list[str]:
+    out = ["## Sensitivity indices", ""]
+    if "S1" in indices.columns:
+        out += [
+            f"Sobol indices of the mean over seeds ({conf} bootstrap intervals from SALib). "
+            "S1: share of the variance due to the parameter alone; ST: including its "
+            "interactions. Estimates near zero can come out slightly negative.",
+            "",
+            "| outcome | parameter | S1 | ST |",
+            "|---|---|---|---|",
+        ]
+        for _, r in indices.iterrows():
+            out.append(
+                f"| {r['outcome']} | `{r['parameter']}` | {r['S1']:.3f} ± {r['S1_conf']:.3f} | "
+                f"{r['ST']:.3f} ± {r['ST_conf']:.3f} |"
+            )
+    else:
+        out += [
+            "Morris screening of the mean over seeds. mu*: mean absolute elementary effect "
+            f"(importance, {conf} bootstrap interval); sigma: spread of the effects "
+            "(interactions or non-linearity).",
+            "",
+            "| outcome | parameter | mu* | sigma |",
+            "|---|---|---|---|",
+        ]
+        for _, r in indices.iterrows():
+            out.append(
+                f"| {r['outcome']} | `{r['parameter']}` | {r['mu_star']:.3g} ± "
+                f"{r['mu_star_conf']:.2g} | {r['sigma']:.3g} |"
+            )
+    return [*out, ""]
+
+
+def _failures_section(results: SweepResults) -> list[str]:
+    failed = results.failed
+    out = [
+        "## Failed runs",
+        "",
+        f"{len(failed)} runs raised an error; they are recorded in `runs/` (`status = error`) "
+        "and left out of every number above.",
+        "",
+        "| point | seed index | seed | error |",
+        "|---|---|---|---|",
+    ]
+    design = results.experiment.design
+    for _, r in failed.head(10).iterrows():
+        out.append(
+            f"| {design.point(r['point_id']).label()} | {r['seed_index']} | {r['seed']} | "
+            f"{str(r['error']).replace('|', '/')} |"
+        )
+    return [*out, ""]
+
+
+def _reading_section(exp: Experiment, conf: str) -> list[str]:
+    a = exp.config.analysis
+    seed = exp.config.seeds.root if a.seed is None else a.seed
+    paired = exp.config.seeds.common
+    return [
+        "## How to read the numbers",
+        "",
+        f"- Each mean is over the runs of one design point, one run per seed. Intervals are "
+        f"{conf} confidence intervals for that mean: they say how precisely "
+        f"{exp.config.seeds.per_point} seeds pin down the **model's** expected outcome at those "
+        "parameter values. They do not cover uncertainty in the model's assumptions or in the "
+        "world; for that, vary the assumptions (other sweeps).",
+        f"- Numeric outcomes: bias-corrected and accelerated (BCa) bootstrap over seeds, "
+        f"{a.resamples} resamples from a generator seeded with {seed}, so the report is "
+        "reproducible; where every run gives the same value the interval is that value.",
+        "- Probabilities (ISIS resurgence): Wilson score interval, which stays meaningful at "
+        "0% or 100%. Differences of probabilities: Newcombe's hybrid score interval.",
+        "- Differences of numeric outcomes: "
+        + (
+            "runs share seeds across points (common random numbers), so the interval is a "
+            "bootstrap of the per-seed differences (paired)."
+            if paired
+            else "points have independent seeds, so the interval is a two-sample bootstrap."
+        ),
+        "- Many comparisons are shown: even with no real effect, about "
+        f"{1 - a.confidence:.0%} of intervals would exclude zero by chance.",
+        f"- **ISIS resurgence** holds when, in some week, ISIS holds at least "
+        f"{_param(exp, 'resurgence_regions')} Iraqi region(s), or its attacks in Iraq average "
+        f"at least {_param(exp, 'resurgence_attacks')} a week over "
+        f"{_param(exp, 'resurgence_weeks')} consecutive weeks (parameters `resurgence_regions`, "
+        "`resurgence_attacks`, `resurgence_weeks`; see `escalation-sim params`).",
+        "",
+    ]
+
+
+def _files_section(results: SweepResults) -> list[str]:
+    exp = results.experiment
+    s = exp.config.seeds
+    return [
+        "## Files",
+        "",
+        '- `runs/`: one row per run (Parquet dataset: `pandas.read_parquet(DIR / "runs")`): '
+        "`point_id`, `seed_index`, `seed`, the point's values, `status`, `error`, every "
+        "run-level outcome, `seconds`.",
+        "- `timeseries/`: one row per run and week: `point_id`, `seed_index`, `seed`, `week`, "
+        "`date`, every weekly outcome.",
+        "- `design.csv`: the design points; `manifest.json`: the resolved config, its hash and "
+        "the scenario.",
+        "- `summary.csv`: per point and outcome, `n`, `mean`, `ci_low`, `ci_high`, `std`, "
+        "`method`. `effects.csv`: per point and outcome, `effect` against the baseline with "
+        "`ci_low`, `ci_high`, `excludes_zero`."
+        + (
+            " `indices.csv`: sensitivity indices."
+            if exp.design.sampler in ("sobol", "morris")
+            else ""
+        ),
+        "",
+        "Reproduce with:",
+        "",
+        "```sh",
+        f"escalation-sim sweep {exp.source} --seeds {s.per_point} --weeks {exp.weeks} "
+        f"--out {results.path}",
+        "```",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _param(exp: Experiment, name: str):
+    """A parameter's value in this experiment (fixed override, else the scenario's)."""
+    if name in exp.config.overrides:
+        return _fmt(exp.config.overrides[name])
+    prm = exp.scenario.parameters.get(name)
+    return "?" if prm is None else _fmt(prm.value)
+
+
+def _crossed(exp: Experiment) -> bool:
+    d = exp.design
+    return (
+        d.sampler == "grid"
+        and len(d.parameters) == 2
+        and all(len(v) > 1 for v in d.levels.values())
+    )
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    return atomic_write(path, lambda p: frame.to_csv(p, index=False, float_format="%.6g"))
+
+
+def _dedupe(points: list[DesignPoint]) -> list[DesignPoint]:
+    seen, out = set(), []
+    for p in points:
+        if p.point_id not in seen:
+            seen.add(p.point_id)
+            out.append(p)
+    return out
+
+
+def _cut(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.head(MAX_TABLE_ROWS)
+
+
+def _at(frame: pd.DataFrame, row) -> str:
+    """``(at <point>)``, or ``(7 points, e.g. <point>)`` when several share the value."""
+    ties = int((frame["mean"] == row["mean"]).sum())
+    return f"(at {row['label']})" if ties == 1 else f"({ties} points, e.g. {row['label']})"
+
+
+def _num(outcome: str, value: float, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if outcome == "isis_resurgence":
+        return f"{_pp(value)} pp" if signed else f"{value:.0%}"
+    text = f"{value:+.3g}" if signed else f"{value:.3g}"
+    return text
+
+
+def _pp(share: float) -> str:
+    """A difference of probabilities in percentage points; 0.4 stays 0.4, not 0."""
+    v = share * 100
+    return f"{v:+.1g}" if 0 < abs(v) < 1 else f"{v:+.0f}"
+
+
+def _ci(outcome: str, row) -> str:
+    lo, hi = row["ci_low"], row["ci_high"]
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "[n/a]"
+    if outcome == "isis_resurgence":
+        if "effect" in row.index:
+            return f"[{_pp(lo)}, {_pp(hi)} pp]"
+        return f"[{lo:.0%}, {hi:.0%}]"
+    return f"[{lo:.3g}, {hi:.3g}]"
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)

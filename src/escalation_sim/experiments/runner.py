@@ -1,0 +1,298 @@
+"""``run_sweep``: every design point x seed of an experiment, run in parallel, stored safely.
+
+Runs go to the executor in batches (several runs per task, so per-task overhead stays small),
+results come back as batches complete and are written to the sweep directory in atomic Parquet
+chunks (``store``). Memory stays flat: at most a few batches are in flight and at most one chunk
+is buffered. A rerun into the same directory skips the runs already stored. Ctrl-C once: no new
+task starts, running ones finish and are stored; twice: stop now (finished chunks are kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from escalation_sim.errors import ConfigError
+from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
+from escalation_sim.experiments.executors import Executor, make_executor
+from escalation_sim.experiments.results import SweepResults, load_results
+from escalation_sim.experiments.store import RUNS, TIMESERIES, SweepStore, make_manifest
+from escalation_sim.experiments.tasks import BatchResult, Job, RunSpec, execute_run, run_batch
+from escalation_sim.outcomes import RUN_OUTCOMES
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C; what finished is stored and a rerun resumes it.
+
+    Attributes:
+        stored: Runs stored in the directory.
+        total: Runs in the whole sweep.
+        path: The sweep directory.
+    """
+
+    def __init__(self, stored: int, total: int, path: Path) -> None:
+        self.stored, self.total, self.path = stored, total, path
+        super().__init__(f"interrupted: {stored} of {total} runs stored in {path}")
+
+
+def run_sweep(
+    config: ExperimentConfig | Experiment | str | Path,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    *,
+    seeds: int | None = None,
+    weeks: int | None = None,
+    progress: bool = True,
+    executor: Executor | None = None,
+    batch_size: int | None = None,
+    chunk_runs: int = 500,
+    flush_seconds: float = 15.0,
+) -> SweepResults:
+    """Run (or finish) a sweep and return its results as pandas DataFrames.
+
+    Args:
+        config: Path of an experiment config, a parsed ``ExperimentConfig`` or a resolved
+            ``Experiment``.
+        out: Sweep directory. None: a temporary directory that lives as long as the results.
+        workers: Worker processes (default: all cores; 1 runs in this process).
+        resume: Require ``out`` to hold this sweep already (rerunning into ``out`` resumes
+            anyway; ``resume`` only guards against a mistyped directory).
+        seeds: Replace the config's seeds per point (a quick trial).
+        weeks: Replace the config's horizon (a quick trial).
+        progress: Show a progress bar (runs done, rate, time left) on stderr.
+        executor: Where tasks run; default ``make_executor(workers)``. Any ``Executor``
+            subclass works (module ``executors``).
+        batch_size: Runs per task (default: about eight tasks per worker, at most 8 runs).
+        chunk_runs: Runs per Parquet chunk (rounded up to whole tasks).
+        flush_seconds: Write a chunk at least this often while runs complete.
+
+    Returns:
+        The stored results (``runs``, ``design``; ``timeseries()`` reads weekly rows lazily).
+
+    Raises:
+        ConfigError: a bad config, or ``out`` holding something else (nothing is written).
+        SweepInterrupted: Ctrl-C; finished runs are stored.
+        WorkerLostError: a worker process died; finished runs are stored.
+    """
+    if not isinstance(config, Experiment):
+        exp = resolve(config, seeds=seeds, weeks=weeks)
+    elif seeds is not None or weeks is not None:
+        exp = resolve(
+            config.config, source=config.source, seeds=seeds, weeks=weeks, scenario=config.scenario
+        )
+    else:
+        exp = config
+    job = Job(scenario=exp.scenario, overrides=exp.overrides, weeks=exp.weeks)
+    schemas = probe_schemas(exp, job)
+    tmp = None
+    if out is None:
+        tmp = tempfile.TemporaryDirectory(prefix=f"sweep-{exp.name}-")
+        out = tmp.name
+    out = Path(out)
+    manifest = make_manifest(
+        config=exp.config.model_dump(mode="json"),
+        config_source=exp.source,
+        config_hash=exp.config_hash(),
+        identity=exp.identity(),
+        scenario=exp.scenario.model_dump(mode="json", by_alias=True),
+        runs_total=exp.runs_total,
+        schemas=schemas,
+        versions=_versions(),
+    )
+    store = SweepStore.open_for_sweep(out, manifest, resume=resume)
+    own_executor = executor is None
+    stop = threading.Event()
+    try:
+        _write_design(exp, out)
+        done = store.completed()
+        stored = len(done)
+        failed = int((done["status"] != "ok").sum())
+        pending = exp.runs_total - stored
+        if pending > 0:
+            executor = executor or make_executor(workers)
+            size = batch_size or _auto_batch(pending, executor.workers)
+            specs = _pending_specs(exp, set(zip(done["point_id"], done["seed_index"], strict=True)))
+            tasks = ((job, list(b)) for b in itertools.batched(specs, size))
+            writer = _ChunkWriter(store, schemas, chunk_runs, flush_seconds)
+            bar = _progress(progress, exp, stored, executor, size)
+            try:
+                with _stop_on_sigint(stop, bar):
+                    for result in executor.map_unordered(run_batch, tasks, stop=stop):
+                        writer.add(result)
+                        n_failed = sum(r["status"] != "ok" for r in result.runs)
+                        failed += n_failed
+                        stored += len(result.runs)
+                        if bar is not None:
+                            bar.update(len(result.runs))
+                            if failed:
+                                bar.set_postfix(failed=failed, refresh=False)
+            finally:
+                writer.flush()  # keep every finished run, whatever stopped the loop
+                if bar is not None:
+                    bar.close()
+    finally:
+        store.close()
+        if own_executor and executor is not None:
+            executor.close()
+    if stop.is_set():
+        stored = len(store.completed())
+        if stored < exp.runs_total:
+            raise SweepInterrupted(stored, exp.runs_total, out)
+    return load_results(out, _keepalive=tmp)
+
+
+def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
+    """Column types of ``runs`` and ``timeseries``, from a one-week run of the baseline.
+
+    Also checks, before anything is written, that the model accepts the experiment.
+    """
+    base = exp.design.baseline
+    probe = Job(job.scenario, job.overrides, weeks=1)
+    row, ts = execute_run(probe, RunSpec(base.point_id, 0, 0, base.params))
+    if row["status"] != "ok":
+        raise ConfigError(exp.source, None, f"the model cannot run this experiment: {row['error']}")
+    key = [("point_id", pa.string()), ("seed_index", pa.int64()), ("seed", pa.int64())]
+    params = [(n, _param_type(d.kind)) for n, d in exp.domains.items()]
+    outcomes = [(n, _outcome_type(row[n])) for n in RUN_OUTCOMES]
+    runs = pa.schema(
+        [
+            *key,
+            *params,
+            ("status", pa.string()),
+            ("error", pa.string()),
+            *outcomes,
+            ("seconds", pa.float64()),
+        ]
+    )
+    weekly = pa.Schema.from_pandas(ts.drop(columns=[k for k, _ in key]), preserve_index=False)
+    timeseries = pa.schema([*key, *[(f.name, f.type) for f in weekly]])
+    return {RUNS: runs, TIMESERIES: timeseries}
+
+
+def _param_type(kind: str) -> pa.DataType:
+    return {"switch": pa.bool_(), "int": pa.int64()}.get(kind, pa.float64())
+
+
+def _outcome_type(value: Any) -> pa.DataType:
+    if isinstance(value, bool):
+        return pa.bool_()
+    if isinstance(value, float):
+        return pa.float64()
+    return pa.int64()  # integers, and weeks that may be null ("never")
+
+
+def _pending_specs(exp: Experiment, done: set[tuple[str, int]]) -> Iterator[RunSpec]:
+    # Seed-major order: every point gets seed 0 before any gets seed 1, so a sweep stopped
+    # half-way still has balanced (and, with common random numbers, paired) seeds.
+    for i in range(exp.config.seeds.per_point):
+        for p in exp.design.points:
+            if (p.point_id, i) not in done:
+                yield RunSpec(p.point_id, i, exp.seeds_for(p.point_id)[i], p.params)
+
+
+def _auto_batch(pending: int, workers: int) -> int:
+    return max(1, min(8, math.ceil(pending / (8 * max(1, workers)))))
+
+
+def _write_design(exp: Experiment, out: Path) -> None:
+    from escalation_sim.experiments.store import atomic_write
+
+    frame = exp.design.frame()
+    atomic_write(out / "design.csv", lambda p: frame.to_csv(p, index=False))
+
+
+class _ChunkWriter:
+    """Buffers finished batches and commits them as one chunk every N runs or T seconds."""
+
+    def __init__(
+        self, store: SweepStore, schemas: dict[str, pa.Schema], max_runs: int, seconds: float
+    ) -> None:
+        self.store, self.schemas = store, schemas
+        self.max_runs, self.seconds = max(1, max_runs), seconds
+        self.rows: list[dict[str, Any]] = []
+        self.series: list[pa.Table] = []
+        self.last = time.monotonic()
+
+    def add(self, batch: BatchResult) -> None:
+        self.rows.extend(batch.runs)
+        if batch.timeseries is not None:
+            self.series.append(
+                pa.Table.from_pandas(
+                    batch.timeseries, schema=self.schemas[TIMESERIES], preserve_index=False
+                )
+            )
+        if len(self.rows) >= self.max_runs or time.monotonic() - self.last >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        # Detach the buffer before writing: an interrupt mid-write loses these runs (they are
+        # run again on resume) but can never store them twice.
+        rows, series = self.rows, self.series
+        self.rows, self.series = [], []
+        self.last = time.monotonic()
+        if not rows:
+            return
+        runs = pa.Table.from_pylist(rows, schema=self.schemas[RUNS])
+        ts = pa.concat_tables(series) if series else None
+        self.store.write_chunk(runs, ts)
+
+
+def _progress(enabled: bool, exp: Experiment, done: int, executor: Executor, size: int):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=exp.runs_total,
+        initial=done,
+        desc=f"{exp.name} ({executor.name}, {size}/task)",
+        unit="run",
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+@contextlib.contextmanager
+def _stop_on_sigint(stop: threading.Event, bar: Any) -> Iterator[None]:
+    """First Ctrl-C: set ``stop`` (running tasks finish and are stored). Second: interrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        msg = "stopping: finishing the running tasks (Ctrl-C again to stop at once)"
+        if bar is not None:
+            bar.write(msg)
+        else:
+            import sys
+
+            print(msg, file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("escalation-sim", "mesa", "numpy", "SALib", "pyarrow"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out

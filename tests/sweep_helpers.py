@@ -1,0 +1,69 @@
+"""Helpers shared by the experiment tests: tiny configs and comparable views of a sweep."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+CLI = [sys.executable, "-m", "escalation_sim.cli"]
+REPO = Path(__file__).resolve().parent.parent
+
+TINY = """
+name = "tiny"
+weeks = {weeks}
+outcomes = ["isis_resurgence", "isis_attacks_iraq_total", "infiltrations_total"]
+
+[seeds]
+root = 7
+per_point = {seeds}
+
+[design]
+sampler = "grid"
+
+[design.parameters]
+border_hardening = {{ values = [0.0, 0.5, 1.0] }}
+
+[baseline]
+border_hardening = 0.5
+
+[analysis]
+resamples = 199
+"""
+
+
+def write_config(directory: Path, text: str | None = None, name: str = "tiny.toml", **fmt) -> Path:
+    """Write a config (default: the tiny grid: 3 points, ``seeds`` seeds, ``weeks`` weeks)."""
+    path = Path(directory) / name
+    values = {"weeks": 5, "seeds": 4, **fmt}
+    path.write_text((text or TINY).format(**values))
+    return path
+
+
+def comparable_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs sorted by (point, seed index), without the wall-clock column."""
+    return (
+        frame.drop(columns=["seconds"])
+        .sort_values(["point_id", "seed_index"])
+        .reset_index(drop=True)
+    )
+
+
+def comparable_timeseries(frame: pd.DataFrame) -> pd.DataFrame:
+    """Weekly rows sorted by (point, seed index, week)."""
+    return frame.sort_values(["point_id", "seed_index", "week"]).reset_index(drop=True)
+
+
+def read_dir(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both datasets of a sweep directory, read as a user would, with pandas."""
+    return pd.read_parquet(out / "runs"), pd.read_parquet(out / "timeseries")
+
+
+def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``directory`` with its bytes and modification time."""
+    return {
+        str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
