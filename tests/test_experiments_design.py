@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from escalation_sim.errors import ConfigError
 from escalation_sim.experiments import derive_seeds, resolve
 from escalation_sim.experiments.config import parse_config
 from escalation_sim.experiments.design import point_id
@@ -94,6 +95,18 @@ def test_sampled_designs_sizes_bounds_and_integers(sampler, settings, rows):
         assert min(np.bincount(speeds)[1:]) >= 40 // 3 - 1
     # Distinct points are run once; rows keep the sampler's order for SALib.
     assert len({p.point_id for p in d.points if p.in_design}) == len(set(d.rows))
+
+
+def test_sobol_with_morris_screening():
+    exp = sampled("sobol", "samples = 16\nscreening = 6")
+    d = exp.design
+    assert len(d.rows) == 16 * (3 + 2)
+    assert d.screening is not None and d.screening.sampler == "morris"
+    assert len(d.screening.rows) == 6 * (3 + 1) and d.screening.samples.shape == (24, 3)
+    ids = {p.point_id for p in d.points}
+    assert set(d.rows) <= ids and set(d.screening.rows) <= ids  # both run in one sweep
+    with pytest.raises(ConfigError, match=r"design\.screening: only used by sampler = 'sobol'"):
+        sampled("lhs", "samples = 10\nscreening = 6")
 
 
 def test_designs_are_reproducible_and_seeded():

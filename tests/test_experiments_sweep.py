@@ -174,16 +174,31 @@ def test_report_files(serial_sweep, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["baseline", "border_hardening", "syria_collapse", "border_x_collapse"]
+    "name", ["baseline", "border_hardening", "syria_collapse", "border_x_collapse", "sensitivity"]
 )
 def test_shipped_configs_run(tmp_path, name):
     out = tmp_path / name
     cfg = REPO / "experiments" / f"{name}.toml"
-    args = ["sweep", str(cfg), "--seeds", "2", "--weeks", "3", "--out", str(out), "--quiet"]
+    seeds = "1" if name == "sensitivity" else "2"
+    args = ["sweep", str(cfg), "--seeds", seeds, "--weeks", "3", "--out", str(out), "--quiet"]
     assert main([*args, "--workers", "1"]) == 0
     assert (out / "report.md").is_file() and (out / "summary.csv").is_file()
     if name == "border_x_collapse":
         assert (out / "figures" / "heatmap.png").is_file()
+    if name == "sensitivity":  # Morris screening and Sobol indices from one sweep
+        indices = pd.read_csv(out / "indices.csv")
+        assert set(indices["method"]) == {"sobol", "morris"}
+        assert set(indices["outcome"]) == {
+            "isis_resurgence",
+            "isis_fighters_iraq_final",
+            "isis_attacks_iraq_total",
+        }
+        assert (out / "figures" / "sobol.png").is_file()
+        assert (out / "figures" / "morris.png").is_file()
+        text = (out / "report.md").read_text()
+        assert (
+            "| outcome | parameter | S1 | ST |" in text and "| outcome | parameter | mu* |" in text
+        )
     res = load_results(out)
     assert res.complete and res.failed.empty
 

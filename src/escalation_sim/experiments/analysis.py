@@ -271,26 +271,29 @@ def effects(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
 
 
 def sensitivity(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame | None:
-    """Sobol (S1, ST) or Morris (mu*, sigma) indices of the per-point means, by outcome.
+    """Sobol (S1, ST) and/or Morris (mu*, sigma) indices of the per-point means, by outcome.
 
-    Returns None when the design is neither, or when a design point has no finished run (the
-    indices need every sample).
+    A Sobol design with ``screening`` gets both. The ``method`` column says which index a row
+    holds. Returns None when the design is neither, or when a design point has no finished run
+    (the indices need every sample).
     """
     design = exp.design
     if design.sampler not in ("sobol", "morris") or design.problem is None:
         return None
+    designs = [design] + ([design.screening] if design.screening is not None else [])
     a = exp.config.analysis
     seed = exp.config.seeds.root if a.seed is None else a.seed
     ok = runs[runs["status"] == "ok"]
     records = []
     for k, outcome in enumerate(exp.config.outcomes):
         means = ok.groupby("point_id")[outcome].apply(lambda s: s.dropna().astype(float).mean())
-        y = means.reindex(design.rows).to_numpy(dtype=float)
-        if np.isnan(y).any():
-            return None
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            records.extend(_indices(design, outcome, y, a.confidence, seed + 7919 * k))
+        for sub in designs:
+            y = means.reindex(sub.rows).to_numpy(dtype=float)
+            if np.isnan(y).any():
+                return None
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                records.extend(_indices(sub, outcome, y, a.confidence, seed + 7919 * k))
     return pd.DataFrame.from_records(records)
 
 
@@ -311,6 +314,7 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
         for i, name in enumerate(problem["names"]):
             out.append(
                 {
+                    "method": "sobol",
                     "outcome": outcome,
                     "parameter": name,
                     "S1": float(res["S1"][i]),
@@ -332,6 +336,7 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
         for i, name in enumerate(problem["names"]):
             out.append(
                 {
+                    "method": "morris",
                     "outcome": outcome,
                     "parameter": name,
                     "mu_star": float(res["mu_star"][i]),

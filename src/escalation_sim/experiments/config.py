@@ -90,6 +90,9 @@ class DesignTable(_Table):
     trajectories: int | None = Field(None, ge=2, description="morris: trajectories")
     levels: int = Field(4, ge=2, description="morris: grid levels")
     second_order: bool = Field(False, description="sobol: also second-order indices")
+    screening: int | None = Field(
+        None, ge=2, description="sobol: also Morris screening with this many trajectories"
+    )
     seed: int | None = Field(None, ge=0, description="sampler seed (default: seeds.root)")
 
     @field_validator("sampler")

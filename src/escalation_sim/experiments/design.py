@@ -110,6 +110,9 @@ class Design:
         problem: SALib's problem dict, or None.
         levels: Grid only: each parameter's levels.
         settings: Sampler settings (samples, trajectories, levels, second_order, seed).
+        screening: Sobol only, with ``screening = N`` in the table: a Morris design over the
+            same parameters and bounds (its own ``rows`` and ``samples``), whose points are
+            run with the Sobol points.
     """
 
     sampler: str
@@ -120,6 +123,7 @@ class Design:
     problem: dict[str, Any] | None = None
     levels: dict[str, list[Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    screening: Design | None = None
 
     @property
     def baseline(self) -> DesignPoint:
@@ -203,12 +207,32 @@ def build_design(
             rows_values, extra = _sampled(table, domains, default_seed, source)
     base = _baseline(baseline, params, domains, source)
     points: dict[str, DesignPoint] = {}
-    rows: list[str] = []
-    for values in rows_values:
-        pid = point_id(values)
-        rows.append(pid)
-        if pid not in points:
-            points[pid] = DesignPoint(pid, len(points), values, is_baseline=False)
+
+    def add(values_list: list[dict[str, Any]]) -> list[str]:
+        ids = []
+        for values in values_list:
+            pid = point_id(values)
+            ids.append(pid)
+            if pid not in points:
+                points[pid] = DesignPoint(pid, len(points), values, is_baseline=False)
+        return ids
+
+    rows = add(rows_values)
+    screening = None
+    if table is not None and table.screening is not None:
+        morris_table = table.model_copy(
+            update={"sampler": "morris", "trajectories": table.screening, "samples": None}
+        )
+        m_values, m_extra = _sampled(morris_table, domains, default_seed, source)
+        screening = Design(
+            sampler="morris",
+            parameters=params,
+            points=[],
+            rows=add(m_values),
+            samples=m_extra.pop("samples", None),
+            problem=m_extra.pop("problem", None),
+            settings={k: v for k, v in m_extra.items() if k != "sampler"},
+        )
     base_id = point_id(base)
     if base_id in points:
         old = points[base_id]
@@ -224,13 +248,14 @@ def build_design(
         problem=extra.pop("problem", None),
         levels=extra.pop("levels", {}),
         settings=extra,
+        screening=screening,
     )
 
 
 def _check_sampler_settings(table: DesignTable, source: str) -> None:
     s = table.sampler
     if s == "grid":
-        for key in ("samples", "trajectories"):
+        for key in ("samples", "trajectories", "screening"):
             if getattr(table, key) is not None:
                 raise ConfigError(
                     source,
@@ -252,6 +277,10 @@ def _check_sampler_settings(table: DesignTable, source: str) -> None:
         raise ConfigError(source, "design.trajectories", "only used by sampler = 'morris'")
     if s == "morris" and table.samples is not None:
         raise ConfigError(source, "design.samples", "not used by morris; give trajectories")
+    if s != "sobol" and table.screening is not None:
+        raise ConfigError(
+            source, "design.screening", "only used by sampler = 'sobol' (Morris trajectories)"
+        )
 
 
 def _grid(

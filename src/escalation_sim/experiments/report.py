@@ -101,10 +101,9 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
             "Spread of outcomes at the baseline",
             "Histogram of each outcome over the baseline's runs (one run per seed).",
         )
-    if indices is not None:
-        kind = exp.design.sampler
+    for kind, rows in [] if indices is None else indices.groupby("method", sort=False):
         save(
-            plots.indices_figure(indices, exp),
+            plots.indices_figure(rows.dropna(axis=1, how="all"), exp),
             f"{kind}.png",
             "Sobol indices" if kind == "sobol" else "Morris screening",
             "First-order (S1) and total (ST) Sobol indices of the mean over seeds"
@@ -268,7 +267,13 @@ def _design_text(exp: Experiment) -> str:
     what = {
         "lhs": f"Latin hypercube of {d.settings.get('samples_n')} samples",
         "sobol": f"Sobol (Saltelli) design, N = {d.settings.get('samples_n')}, "
-        f"{'with' if d.settings.get('second_order') else 'without'} second-order terms",
+        f"{'with' if d.settings.get('second_order') else 'without'} second-order terms"
+        + (
+            f", plus Morris screening ({d.screening.settings.get('trajectories')} trajectories, "
+            f"{len(d.screening.rows)} samples)"
+            if d.screening is not None
+            else ""
+        ),
         "morris": f"Morris design, {d.settings.get('trajectories')} trajectories on "
         f"{d.settings.get('morris_levels')} levels",
     }[d.sampler]
@@ -365,7 +370,9 @@ def _effects_section(exp: Experiment, effects: pd.DataFrame, conf: str) -> list[
 
 def _indices_section(exp: Experiment, indices: pd.DataFrame, conf: str) -> list[str]:
     out = ["## Sensitivity indices", ""]
-    if "S1" in indices.columns:
+    sobol = indices[indices["method"] == "sobol"]
+    morris = indices[indices["method"] == "morris"]
+    if len(sobol):
         out += [
             f"Sobol indices of the mean over seeds ({conf} bootstrap intervals from SALib). "
             "S1: share of the variance due to the parameter alone; ST: including its "
@@ -374,12 +381,13 @@ def _indices_section(exp: Experiment, indices: pd.DataFrame, conf: str) -> list[
             "| outcome | parameter | S1 | ST |",
             "|---|---|---|---|",
         ]
-        for _, r in indices.iterrows():
+        for _, r in sobol.iterrows():
             out.append(
                 f"| {r['outcome']} | `{r['parameter']}` | {r['S1']:.3f} ± {r['S1_conf']:.3f} | "
                 f"{r['ST']:.3f} ± {r['ST_conf']:.3f} |"
             )
-    else:
+        out.append("")
+    if len(morris):
         out += [
             "Morris screening of the mean over seeds. mu*: mean absolute elementary effect "
             f"(importance, {conf} bootstrap interval); sigma: spread of the effects "
@@ -388,7 +396,7 @@ def _indices_section(exp: Experiment, indices: pd.DataFrame, conf: str) -> list[
             "| outcome | parameter | mu* | sigma |",
             "|---|---|---|---|",
         ]
-        for _, r in indices.iterrows():
+        for _, r in morris.iterrows():
             out.append(
                 f"| {r['outcome']} | `{r['parameter']}` | {r['mu_star']:.3g} ± "
                 f"{r['mu_star_conf']:.2g} | {r['sigma']:.3g} |"
