@@ -12,6 +12,8 @@ help:
 	@echo "make bench  - benchmarks (writes benchmarks/results.md)"
 	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
 	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
+	@echo "make notebook - JupyterLab on notebooks/ with the project's kernel (.venv)"
+	@echo "make notebook-clear - clear outputs of notebooks/*.ipynb before committing them"
 
 $(BIN)/python:
 	@py=$$(sh scripts/find-python) || exit 1; echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV)
@@ -33,6 +35,8 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check notebooks
+	$(BIN)/ruff format --check notebooks
 
 test: lint
 	$(BIN)/python -m pytest
@@ -59,3 +63,25 @@ validate: $(VENV)/.installed
 	$(BIN)/escalation-sim sweep experiments/sensitivity.toml --out results/sensitivity --quiet
 	mkdir -p docs/validation/sensitivity
 	cp results/sensitivity/indices.csv results/sensitivity/figures/sobol.png results/sensitivity/figures/morris.png docs/validation/sensitivity/
+
+# JupyterLab from .venv, on the repository with the first notebook open. The kernel
+# "escalation-sim" (this .venv's Python, which the notebooks name) is registered inside .venv, and
+# JUPYTER_PATH puts .venv's kernels first, so another Jupyter's kernel of that name cannot win.
+# JUPYTER_ARGS="--no-browser --port 8899" passes options through; Ctrl+C stops the server.
+# Jupyter refuses to run as root without --allow-root; machines here run as root.
+JUPYTER_ARGS ?=
+notebook: $(VENV)/.installed-jupyter
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(BIN)/jupyter lab \
+		--ServerApp.root_dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root) \
+		notebooks/01_quickstart.ipynb $(JUPYTER_ARGS)
+
+$(VENV)/.installed-jupyter: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev,jupyter]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name escalation-sim \
+		--display-name "Python (escalation-sim)"
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+# Notebooks are committed without outputs (tests/test_notebooks.py checks it).
+.PHONY: notebook-clear
+notebook-clear: $(VENV)/.installed-dev
+	$(BIN)/python scripts/clear_notebooks.py notebooks/*.ipynb

@@ -214,6 +214,8 @@ class EscalationModel(Model):
         # People whose affinity ISIS can recruit from: population weighted by ISIS's affinity.
         self.recruit_pool = w.population @ isis_aff
         self.active_share = np.zeros(w.n)
+        # ISIS recruits raised by the recruitment phase in each region since week 0.
+        self.recruits_by_region = np.zeros(w.n, dtype=np.int64)
         self.hts_momentum = (
             float(self.p.hts_offensive_momentum) if self.mech["syria_chaos"] else 0.0
         )
@@ -328,6 +330,43 @@ class EscalationModel(Model):
         df = pd.DataFrame(self.events, columns=cols)
         df["date"] = pd.to_datetime(df["date"])
         return df.astype({"week": "int64", "deaths": "int64"})
+
+    def regions_frame(self) -> pd.DataFrame:
+        """The regions as they stand now, one row each, indexed by the scenario's region id.
+
+        Columns: ``name``, ``country``, ``controller`` (who holds it now), ``population``, a
+        ``<sect>_share`` of the population for each of the scenario's sects, ``isis_fighters``,
+        ``forces`` (effective strength of the armed forces there), ``chaos``,
+        ``active_share`` (share of potential recruits Epstein's rule made active in the latest
+        week) and ``recruits``: ISIS recruits raised there by the recruitment phase since
+        week 0. In Iraq they add up to the weekly ``isis_recruits_iraq``; in Syria to
+        ``isis_recruits_syria`` less ``prison_escapees`` (fighters freed from prisons and camps
+        are not recruits).
+        """
+        w = self.world
+        pop = w.population.sum(axis=1)
+        shares = np.divide(
+            w.population,
+            pop[:, None],
+            out=np.zeros_like(w.population, dtype=float),
+            where=pop[:, None] > 0,
+        )
+        df = pd.DataFrame(
+            {
+                "name": list(w.names),
+                "country": w.country,
+                "controller": list(self.controller),
+                "population": pop.astype(np.int64),
+                **{f"{sect}_share": shares[:, k] for k, sect in enumerate(w.sects)},
+                "isis_fighters": self.isis_by_region(),
+                "forces": self.force_by_region(),
+                "chaos": self.chaos,
+                "active_share": self.active_share,
+                "recruits": self.recruits_by_region,
+            },
+            index=pd.Index(w.ids, name="region"),
+        )
+        return df.copy()
 
     def outcomes(self) -> dict[str, Any]:
         """Run-level outcomes from the weekly series (``isis_resurgence`` and totals)."""

@@ -349,10 +349,14 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
 
 
 def _series(group: pd.DataFrame | None, outcome: str) -> pd.Series:
-    """A point's values of an outcome, indexed by seed index (missing values dropped)."""
+    """A point's values of an outcome, by seed index (missing values dropped).
+
+    Sorted by seed index: runs are stored in the order they finish, which parallel workers
+    change from one sweep to the next, and the bootstrap's resamples depend on the order.
+    """
     if group is None:
         return pd.Series(dtype=float)
-    s = group.set_index("seed_index")[outcome].dropna()
+    s = group.set_index("seed_index")[outcome].dropna().sort_index()
     return s.astype(float)
 
 

@@ -79,6 +79,7 @@ def step(model: EscalationModel) -> None:
     mean = mean * model.isis_cohesion * boost * tilt
     mean[w.external] = 0.0
     recruits = model.rng.poisson(mean)
+    model.recruits_by_region += recruits
     for r in np.flatnonzero(recruits):
         add_recruits(model, int(r), int(recruits[r]), iraqi=bool(w.is_iraq[r]))
     model.recruits_iraq += int(recruits[w.is_iraq].sum())
