@@ -120,6 +120,7 @@ class EscalationModel(Model):
         self._init_border()
 
         self.events: list[tuple] = []
+        self._event_date: tuple[int, dt.date | None] = (-1, None)
         for name in WEEKLY_COUNTERS:
             setattr(self, name, 0)
         self.launch_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
@@ -347,8 +348,18 @@ class EscalationModel(Model):
         self, region: int, actor: str, deaths: int, target: str, kind: str = "attack"
     ) -> None:
         """Record one violent event (an attack or a strike) for ``events.parquet``."""
+        if self._event_date[0] != self.steps:  # one date per week, not per event
+            self._event_date = (self.steps, self.date)
         self.events.append(
-            (self.steps, self.date, self.world.ids[region], actor, kind, target, int(deaths))
+            (
+                self.steps,
+                self._event_date[1],
+                self.world.ids[region],
+                actor,
+                kind,
+                target,
+                int(deaths),
+            )
         )
 
     def timeseries(self) -> pd.DataFrame:

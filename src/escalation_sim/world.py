@@ -53,10 +53,12 @@ class World:
     country: np.ndarray
     is_iraq: np.ndarray
     is_syria: np.ndarray
+    inner_syria: np.ndarray  # Syrian regions that are not border states
     external: np.ndarray
     coords: np.ndarray  # (n, 2) lon, lat
     sects: tuple[str, ...]
     population: np.ndarray  # (n, n_sects)
+    total_population: np.ndarray  # (n,) all sects
     hardship: np.ndarray
     legitimacy: np.ndarray
     former_isis: np.ndarray
@@ -161,6 +163,8 @@ def build_world(scenario: Scenario) -> World:
 
     country = np.array([r.country for r in regions])
     is_iraq = country == "IRQ"
+    external = np.array([r.external for r in regions], dtype=bool)
+    population = np.array([[r.population.get(s, 0) for s in sects] for r in regions], dtype=float)
     return World(
         ids=ids,
         names=tuple(r.name for r in regions),
@@ -169,12 +173,12 @@ def build_world(scenario: Scenario) -> World:
         country=country,
         is_iraq=is_iraq,
         is_syria=country == "SYR",
-        external=np.array([r.external for r in regions], dtype=bool),
+        inner_syria=(country == "SYR") & ~external,
+        external=external,
         coords=np.array([(r.lon, r.lat) for r in regions], dtype=float),
         sects=sects,
-        population=np.array(
-            [[r.population.get(s, 0) for s in sects] for r in regions], dtype=float
-        ),
+        population=population,
+        total_population=population.sum(axis=1),
         hardship=np.array([r.hardship for r in regions], dtype=float),
         legitimacy=np.array([r.legitimacy for r in regions], dtype=float),
         former_isis=np.array([r.former_isis for r in regions], dtype=bool),

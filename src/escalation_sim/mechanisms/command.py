@@ -106,8 +106,8 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
     model.shrine_threat = 1.0 if threatened_shrines and model.mech["shrine_defence"] else 0.0
 
     if model.mech["sectarian_backlash"]:
-        syr = w.is_syria & ~w.external
-        pop = w.population.sum(axis=1)
+        syr = w.inner_syria
+        pop = w.total_population
         under_hts = sum(pop[r] for r in np.flatnonzero(syr) if ctrl[r] == hts)
         model.sunni_tilt = float(under_hts / max(pop[syr].sum(), 1.0))
     else:

@@ -56,8 +56,8 @@ def chaos_boost(model: EscalationModel) -> np.ndarray:
     who cross.
     """
     p, w = model.p, model.world
-    syria = w.is_syria & ~w.external
-    pop = w.population.sum(axis=1)
+    syria = w.inner_syria
+    pop = w.total_population
     index = float((model.chaos[syria] * pop[syria]).sum() / max(pop[syria].sum(), 1.0))
     return p.chaos_isis_boost * model.chaos + p.isis_reactivation * index * w.is_iraq
 

@@ -85,8 +85,11 @@ def move_militias(model: EscalationModel) -> None:
 def attractiveness(model: EscalationModel) -> np.ndarray:
     """Score of each region as a destination for ISIS cells (before route and origin terms)."""
     p, w = model.p, model.world
-    pop = w.population.sum(axis=1)
-    sunni = np.divide(model.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0)
+    sunni = model.memo.get("sunni_share")
+    if sunni is None:  # the recruit pool and populations are fixed
+        pop = w.total_population
+        sunni = np.divide(model.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0)
+        model.memo["sunni_share"] = sunni
     security = model.force_by_region()
     score = p.isis_move_sunni * sunni + p.isis_move_chaos * model.chaos
     score -= p.isis_move_security * security / (security + p.ct_half)

@@ -122,15 +122,19 @@ def active_shares(model: EscalationModel) -> np.ndarray:
     if hardship is None:  # the sample's draws and the regions' hardship are fixed
         hardship = np.minimum(1.0, 2.0 * model.sample_hardship * w.hardship[:, None])
         model.memo["recruit_hardship"] = hardship
-    g = grievance(hardship, legitimacy[:, None])
+    # Work arrays the size of the sample, reused every week (large theatres: megabytes each).
+    work = model.memo.get("recruit_work")
+    if work is None:
+        work = model.memo["recruit_work"] = (np.empty_like(hardship), np.empty_like(hardship))
+    g = grievance(hardship, legitimacy[:, None], out=work[0])
     security = model.force_by_region()
     isis = model.roles["isis"]
     lawless = np.array([c in (isis, "ungoverned") for c in model.controller])
     security[lawless] = 0.0
-    pop = w.population.sum(axis=1)
+    pop = w.total_population
     density = np.divide(p.deterrence_scale * security, pop, out=np.zeros(w.n), where=pop > 0)
     cops = p.recruit_vision * density
     actives = 1.0 + p.recruit_vision * model.active_share
     arrest = arrest_probability(cops, actives, k=p.arrest_k)
-    active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold)
+    active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold, work=work[1])
     return np.count_nonzero(active, axis=1) / active.shape[1]  # the mean, exactly

@@ -24,10 +24,11 @@ Israel watches (mechanism 10).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from escalation_sim.mechanisms.common import iraqi_militia
@@ -99,10 +100,11 @@ def ground_share(model: EscalationModel) -> float:
     if cached is not None and cached[0] == key:
         dist = cached[1]
     else:
-        g = w.graph.subgraph(passable)
+        open_road = np.zeros(w.n, dtype=bool)
+        open_road[passable] = True
         # Entering a region with US forces costs -log(1 - us_interdiction).
-        weight = lambda _u, v, _d: cost if us_here[v] else 0.0  # noqa: E731
-        dist = nx.multi_source_dijkstra_path_length(g, sources, weight=weight)
+        entry = [cost if here else 0.0 for here in us_here.tolist()]
+        dist = route_costs(w.adjacency, open_road.tolist(), sources, entry)
         model.memo["supply_routes"] = (key, dist)
     strength = model.force_by_region_of(model.roles["syrian_regime"])
     total = strength.sum()
@@ -110,3 +112,37 @@ def ground_share(model: EscalationModel) -> float:
         return 0.0
     reached = sum(strength[r] * math.exp(-d) for r, d in dist.items() if w.is_syria[r])
     return float(np.clip(reached / total, 0.0, 1.0))
+
+
+def route_costs(
+    adjacency: tuple[tuple[int, ...], ...],
+    open_road: list[bool],
+    sources: list[int],
+    entry: list[float],
+) -> dict[int, float]:
+    """Cheapest cost of reaching each region from the sources through open regions (Dijkstra).
+
+    Entering region v costs ``entry[v]``. This is networkx's multi-source Dijkstra (the same
+    heap of (cost, order pushed, node), the same neighbour order, so the same costs in the same
+    order) on the network's adjacency lists, without building a subgraph every week.
+    """
+    dist: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    order = itertools.count()
+    fringe: list[tuple[float, int, int]] = []
+    for source in sources:
+        seen[source] = 0
+        heapq.heappush(fringe, (0, next(order), source))
+    while fringe:
+        d, _, v = heapq.heappop(fringe)
+        if v in dist:
+            continue
+        dist[v] = d
+        for u in adjacency[v]:
+            if not open_road[u] or u in dist:
+                continue
+            du = d + entry[u]
+            if u not in seen or du < seen[u]:
+                seen[u] = du
+                heapq.heappush(fringe, (du, next(order), u))
+    return dist

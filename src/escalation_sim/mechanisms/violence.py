@@ -102,11 +102,15 @@ def attacks(model: EscalationModel) -> None:
     deaths = np.floor(p.attack_deaths_scale * (u ** (-1.0 / (p.deaths_alpha - 1.0)) - 1.0))
     deaths = np.minimum(deaths, p.attack_deaths_max).astype(int)
     isis_aff = model.actors[model.roles["isis"]].affinity
-    # A region's targets and their chances hold until an attack there hits a force.
+    # A region's targets and their chances hold until an attack there hits a force (which
+    # changes the force's strength, never who is there).
     targets: dict[int, tuple[list[ArmedForce | str], list[float]]] = {}
+    present: dict[int, list[ArmedForce]] = {}
     for r, d in zip(where.tolist(), deaths.tolist(), strict=True):
         if r not in targets:
-            targets[r] = target_chances(model, r, isis_aff)
+            if r not in present:
+                present[r] = [a for a in model.space[r].agents if isinstance(a, ArmedForce)]
+            targets[r] = target_chances(model, r, isis_aff, present[r])
         options, cdf = targets[r]
         target = options[bisect.bisect_right(cdf, rng.random())] if options else "civilians"
         if isinstance(target, ArmedForce):
@@ -133,13 +137,17 @@ def pick_target(model: EscalationModel, region: int, isis_aff: np.ndarray) -> Ar
 
 
 def target_chances(
-    model: EscalationModel, region: int, isis_aff: np.ndarray
+    model: EscalationModel,
+    region: int,
+    isis_aff: np.ndarray,
+    forces: list[ArmedForce] | None = None,
 ) -> tuple[list[ArmedForce | str], list[float]]:
     """The targets in a region and the cumulative chance of each (``pick_target`` draws from it).
 
     Half the exposure is civilian (split by sect), half the forces present (by strength). The
     cumulative chances are those ``numpy.random.Generator.choice`` would build from the weights,
-    so one uniform draw picks the same target ``choice`` would.
+    so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
+    region, in the order it holds them (default: looked up).
     """
     exponent = model.p.sectarian_targeting if model.mech["sectarian_backlash"] else 0.0
     civilians = model.memo.get(("civilian_targets", region, exponent))
@@ -149,7 +157,8 @@ def target_chances(
         )
     options: list[ArmedForce | str] = list(civilians[0])
     weights: list[float] = list(civilians[1])
-    forces = [a for a in model.space[region].agents if isinstance(a, ArmedForce)]
+    if forces is None:
+        forces = [a for a in model.space[region].agents if isinstance(a, ArmedForce)]
     security = sum(f.effective for f in forces)
     for f in forces:
         distance = sectarian_distance(model, ("isis", f.unique_id), isis_aff, f.affinity)
