@@ -198,3 +198,33 @@ def test_the_core_install_neither_needs_nor_imports_dask():
         "assert not [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_an_argument_every_task_shares_goes_to_the_cluster_once():
+    from escalation_sim.experiments.cluster import _SharedArguments
+
+    class Future:
+        released = False
+
+        def release(self):
+            self.released = True
+
+    class Client:
+        def __init__(self):
+            self.sent = []
+
+        def submit(self, fn, *args, pure):
+            self.sent.append(args)
+            return Future()
+
+    client = Client()
+    shared = _SharedArguments(client)
+    job = {"scenario": "large"}
+    tasks = [(job, [i, i + 1], 3) for i in range(5)]
+    calls = [shared.hoist(t) for t in tasks]
+    assert client.sent == [(job,)]  # sent once, as a task of its own
+    assert calls[0][0] is job and all(c[0] is calls[1][0] for c in calls[1:])
+    assert [c[1] for c in calls] == [t[1] for t in tasks] and all(c[2] == 3 for c in calls)
+    future = calls[1][0]
+    shared.release()
+    assert future.released

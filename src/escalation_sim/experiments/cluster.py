@@ -136,6 +136,7 @@ class DaskExecutor(Executor):
 
         client = self.client
         completed = as_completed(loop=client.loop)
+        shared = _SharedArguments(client)
         pending: set[Future] = set()
         it = iter(tasks)
         exhausted = False
@@ -153,7 +154,7 @@ class DaskExecutor(Executor):
                     except StopIteration:
                         exhausted = True
                         break
-                    future = client.submit(fn, *task, pure=False)
+                    future = client.submit(fn, *shared.hoist(task), pure=False)
                     pending.add(future)
                     completed.add(future)
                 if stop is not None and stop.is_set() and pending:
@@ -188,6 +189,7 @@ class DaskExecutor(Executor):
         finally:
             if not finished and pending:
                 client.cancel(list(pending))
+            shared.release()
 
     def _drop_queued(self, pending: set[Future]) -> set[Future]:
         """After a stop: cancel the tasks no worker has started; keep the running ones."""
@@ -208,6 +210,49 @@ class DaskExecutor(Executor):
         if self.cluster is not None:
             self.cluster.close()
             self.cluster = None
+
+
+class _SharedArguments:
+    """Arguments that every task shares (the sweep's ``Job``: its scenario) go to Dask once.
+
+    An object passed, the very same, to two tasks in a row becomes a task of its own whose
+    result the later tasks depend on. Each task's message then carries a reference instead of a
+    copy: sent by value, the scenario (about 70 kB pickled, 400 kB unpickled) would travel with
+    every task and sit in the scheduler's log of recent messages (1,000 of them), hundreds of
+    megabytes. As a task, not scattered data, it is recomputed if the worker holding it dies.
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.futures: dict[int, tuple[Any, Future]] = {}
+        self.previous: tuple = ()
+
+    def hoist(self, task: tuple) -> list:
+        """The task's arguments, shared ones replaced by their futures."""
+        args = list(task)
+        for i, arg in enumerate(args):
+            if isinstance(arg, (bool, int, float, str, bytes, type(None))):
+                continue
+            entry = self.futures.get(id(arg))
+            if entry is not None and entry[0] is arg:
+                args[i] = entry[1]
+            elif i < len(self.previous) and self.previous[i] is arg:
+                future = self.client.submit(_same, arg, pure=False)
+                self.futures[id(arg)] = (arg, future)
+                args[i] = future
+        self.previous = task
+        return args
+
+    def release(self) -> None:
+        """Let the cluster forget the shared arguments."""
+        for _, future in self.futures.values():
+            future.release()
+        self.futures.clear()
+
+
+def _same(value: Any) -> Any:
+    """The task a shared argument becomes: it returns the argument."""
+    return value
 
 
 def start_local_cluster(workers: int) -> LocalCluster:
