@@ -22,12 +22,12 @@ by phase. ``python benchmarks/profile_model.py`` gives a full profile (pyinstrum
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections import Counter
 from pathlib import Path
 
+from benchlib import emit
 from mesa import Model
 from mesa.examples.basic.virus_on_network.model import VirusOnNetwork
 
@@ -141,10 +141,7 @@ def main() -> dict:
         "empty_mesa_model_seconds": statistics.median(time_empty_model() for _ in range(5)),
         "phases": phase_breakdown(),
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ honest figure for large theatres. The same fit against the number of agents aliv
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 import time
 from pathlib import Path
+
+from benchlib import emit
 
 from escalation_sim import EscalationModel
 from escalation_sim.scenario import load_scenario
@@ -95,10 +96,7 @@ def main() -> dict:
         "exponent_fit_vs_agents": slope(agents, steps),
         "build_exponent_fit": slope(ks, [r["build_seconds"] for r in rows]),
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchlib import emit
+
 LEVELS = [0.0, 0.5, 1.0]
 ROOT = 20241208
 CONFIG = """
@@ -113,7 +115,7 @@ def child_batch_run(workdir: Path, seeds: int, weeks: int, workers: int) -> None
 
 def measure(side: str, workdir: Path, seeds: int, weeks: int, workers: int) -> dict:
     """Run one side in a fresh interpreter; sample its process tree's memory and CPU time."""
-    from process_tree import measure as measure_tree
+    from benchlib import measure as measure_tree
 
     cmd = [sys.executable, __file__, "--child", side, "--workdir", str(workdir)]
     cmd += ["--seeds", str(seeds), "--weeks", str(weeks), "--workers", str(workers)]
@@ -177,10 +179,7 @@ def main() -> dict:
         "batch_run_results_in_memory_mb": held["results_mb"],
         "batch_run_results_mb_per_100_runs": 100 * held["results_mb"] / runs,
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return emit(result, args.out)
 
 
 def _median(measurements: list[dict]) -> dict:

@@ -1,18 +1,18 @@
 """Sweep throughput on 1 and 2 workers, local processes against a Dask LocalCluster, and peak
 memory of the process tree at 200 and 2,000 runs.
 
-**Throughput.** The same sweep (a 3 x 3 grid of ``border_hardening`` x ``syria_collapse``,
-``--seeds`` seeds per point, ``--weeks`` weeks) runs four ways, each in a fresh interpreter:
-``--workers 1`` (in the process), ``--workers 2`` (local worker processes), and a Dask
-LocalCluster of 1 and of 2 worker processes (``DaskExecutor(local_workers=N)``). Order ABBA
-over the four, medians of ``--repeats`` pairs. Two timings: the whole command (interpreter,
-imports, cluster start, sweep) and the sweep alone (``run_sweep``, timed inside the child; the
-cluster's start is reported apart). Speed-up = sweep time on 1 worker / on 2; on 2 cores it
-cannot exceed 2, and other work on the machine takes it down (``load_average_before``).
+**Throughput.** The same sweep (``bench_sweep.py``'s 3 x 3 grid of ``border_hardening`` x
+``syria_collapse``, ``--seeds`` seeds per point, ``--weeks`` weeks) runs four ways, each in a fresh
+interpreter: ``--workers 1`` (in the process), ``--workers 2`` (local worker processes), and a Dask
+LocalCluster of 1 and of 2 worker processes (``DaskExecutor(local_workers=N)``). Order ABBA over
+the four, medians of ``--repeats`` pairs. Two timings: the whole command (interpreter, imports,
+cluster start, sweep) and the sweep alone (``run_sweep``, timed inside the child; the cluster's
+start is reported apart). Speed-up = sweep time on 1 worker / on 2; on 2 cores it cannot exceed 2,
+and other work on the machine takes it down (``load_average_before``).
 
 **Memory.** Short runs (``--memory-weeks``) so that 2,000 runs stay quick: 10 points x 20 seeds
 = 200 runs, and x 200 seeds = 2,000 runs, on 2 local processes and on a 2-worker LocalCluster.
-Peak PSS and RSS summed over the process tree (``process_tree.py``) and the driver's own RSS;
+Peak PSS and RSS summed over the process tree (``benchlib.py``) and the driver's own RSS;
 flat means the 2,000-run peak is about the 200-run peak.
 
     python benchmarks/bench_throughput.py [OUT.json] [--seeds 12] [--weeks 104] [--repeats 1]
@@ -28,22 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = 20241208
-GRID = """
-name = "bench_throughput"
-weeks = {weeks}
-[seeds]
-root = {root}
-per_point = {seeds}
-[design]
-sampler = "grid"
-[design.parameters]
-border_hardening = {{ values = [0.0, 0.5, 1.0] }}
-syria_collapse = {{ values = [0.0, 0.5, 1.0] }}
-[baseline]
-border_hardening = 0.0
-syria_collapse = 0.0
-"""
+from bench_sweep import CONFIG, LEVELS, ROOT
+from benchlib import emit
+
 LINE = """
 name = "bench_memory"
 weeks = {weeks}
@@ -90,7 +77,7 @@ def child(backend: str, workers: int, config: str, workdir: Path) -> None:
 
 
 def run_child(backend: str, workers: int, config: str, workdir: Path) -> dict:
-    from process_tree import measure
+    from benchlib import measure
 
     workdir.mkdir(parents=True)
     (workdir / "config.toml").write_text(config)
@@ -125,7 +112,7 @@ def main() -> dict:
         child(args.child, args.workers, (args.workdir / "config.toml").read_text(), args.workdir)
         return {}
 
-    grid = GRID.format(weeks=args.weeks, root=ROOT, seeds=args.seeds)
+    grid = CONFIG.format(weeks=args.weeks, root=ROOT, seeds=args.seeds, levels=LEVELS)
     runs = 9 * args.seeds
     ways = [("local", 1), ("local", 2), ("dask", 1), ("dask", 2)]
     measured: dict[tuple[str, int], list[dict]] = {w: [] for w in ways}
@@ -179,10 +166,7 @@ def main() -> dict:
             for backend in ("local", "dask")
         },
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":

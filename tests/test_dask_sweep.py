@@ -12,7 +12,15 @@ import time
 import pandas as pd
 import psutil
 import pytest
-from sweep_helpers import CLI, comparable_runs, comparable_timeseries, read_dir, write_config
+from sweep_helpers import (
+    CLI,
+    assert_same_as_reference,
+    comparable_runs,
+    comparable_timeseries,
+    read_dir,
+    serial_reference,
+    write_config,
+)
 
 from escalation_sim.cli import main
 from escalation_sim.errors import ConfigError
@@ -31,10 +39,7 @@ SEEDS, WEEKS = 4, 6  # 3 points x 4 seeds = 12 runs
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """A serial sweep: the runs every backend must reproduce."""
-    tmp = tmp_path_factory.mktemp("ref")
-    cfg = write_config(tmp, seeds=SEEDS, weeks=WEEKS)
-    res = run_sweep(cfg, tmp / "serial", workers=1, progress=False)
-    return cfg, comparable_runs(res.runs), comparable_timeseries(res.timeseries())
+    return serial_reference(tmp_path_factory.mktemp("ref"), SEEDS, WEEKS)
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +51,6 @@ def client():
     cluster.close()
 
 
-def assert_same_runs(out, reference):
-    _, ref_runs, ref_ts = reference
-    runs, ts = read_dir(out)
-    assert not runs.duplicated(["point_id", "seed_index"]).any()
-    assert not ts.duplicated(["point_id", "seed_index", "week"]).any()
-    pd.testing.assert_frame_equal(comparable_runs(runs), ref_runs)
-    pd.testing.assert_frame_equal(comparable_timeseries(ts), ref_ts)
-
-
 def sweep_args(cfg, out, *extra):
     return ["sweep", str(cfg), "--out", str(out), "--quiet", "--no-report", *extra]
 
@@ -63,22 +59,22 @@ def test_serial_local_processes_and_dask_local_give_identical_runs(reference, tm
     cfg = reference[0]
     parallel = run_sweep(cfg, tmp_path / "processes", workers=2, progress=False, batch_size=2)
     assert parallel.complete
-    assert_same_runs(tmp_path / "processes", reference)
+    assert_same_as_reference(tmp_path / "processes", reference)
     assert main(sweep_args(cfg, tmp_path / "dask", "--dask-local", "2")) == 0
-    assert_same_runs(tmp_path / "dask", reference)
+    assert_same_as_reference(tmp_path / "dask", reference)
 
 
 def test_scheduler_address_on_the_command_line(reference, client, tmp_path):
     address = client.scheduler.address
     assert main(sweep_args(reference[0], tmp_path / "out", "--scheduler", address)) == 0
-    assert_same_runs(tmp_path / "out", reference)
+    assert_same_as_reference(tmp_path / "out", reference)
 
 
 def test_python_api_with_a_client_and_small_batches(reference, client, tmp_path):
     with DaskExecutor(client) as ex:
         res = run_sweep(reference[0], tmp_path / "out", executor=ex, batch_size=1, progress=False)
     assert res.complete and not client.status == "closed"  # a client we passed stays open
-    assert_same_runs(tmp_path / "out", reference)
+    assert_same_as_reference(tmp_path / "out", reference)
 
 
 def test_a_sweep_killed_locally_is_finished_on_dask(reference, client, tmp_path):
@@ -91,7 +87,7 @@ def test_a_sweep_killed_locally_is_finished_on_dask(reference, client, tmp_path)
     partial, _ = read_dir(out)
     assert 0 < len(partial) < 3 * SEEDS
     assert main(sweep_args(cfg, out, "--scheduler", client.scheduler.address)) == 0
-    assert_same_runs(out, reference)
+    assert_same_as_reference(out, reference)
 
 
 def test_a_worker_killed_mid_task_loses_and_duplicates_no_run(reference, tmp_path, monkeypatch):

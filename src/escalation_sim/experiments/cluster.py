@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.experiments.executors import Executor, WorkerLostError
+from escalation_sim.experiments.executors import Executor, WorkerLostError, next_tasks
 
 if TYPE_CHECKING:
     import threading
@@ -144,19 +144,13 @@ class DaskExecutor(Executor):
         try:
             while True:
                 # A cluster may grow (adaptive SLURM jobs starting) or shrink: follow it.
-                limit = self._threads() * self.in_flight
-                while not exhausted and len(pending) < limit:
-                    if stop is not None and stop.is_set():
-                        exhausted = True
-                        break
-                    try:
-                        task = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    future = client.submit(fn, *shared.hoist(task), pure=False)
-                    pending.add(future)
-                    completed.add(future)
+                if not exhausted:
+                    room = self._threads() * self.in_flight - len(pending)
+                    new, exhausted = next_tasks(it, room, stop)
+                    for task in new:
+                        future = client.submit(fn, *shared.hoist(task), pure=False)
+                        pending.add(future)
+                        completed.add(future)
                 if stop is not None and stop.is_set() and pending:
                     pending = self._drop_queued(pending)
                 if not pending:

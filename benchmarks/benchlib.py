@@ -1,5 +1,6 @@
-"""Run a command and sample its whole process tree: wall time, CPU time, peak memory.
+"""What the benchmarks share: sampling a command's process tree, and writing their figures.
 
+``measure`` runs a command and samples its whole process tree: wall time, CPU time, peak memory.
 Every 0.1 s (psutil) the command and all its descendants are read: RSS summed over the tree,
 PSS summed over the tree (RSS with pages shared between processes split among them: the fair
 total when workers share pages with a parent or a fork server), and each process's CPU seconds.
@@ -9,9 +10,11 @@ a runner holds them in memory.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 
 def load_average() -> float:
@@ -66,3 +69,12 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
         "processes": peak_procs,
         "load_average_before": load,
     }
+
+
+def emit(result: dict, out: Path | None) -> dict:
+    """Print a benchmark's figures as JSON, and write them to ``out`` if given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        Path(out).write_text(text + "\n")
+    return result
