@@ -9,7 +9,7 @@ OUT     ?= results
 help:
 	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
 	@echo "make test   - install dev extras, run ruff and the whole test suite"
-	@echo "make bench  - benchmarks (writes benchmarks/results.md)"
+	@echo "make bench  - benchmarks, under 10 minutes (writes benchmarks/results.md and .json)"
 	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
 	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
 	@echo "make notebook - JupyterLab on notebooks/ with the project's kernel (.venv)"
@@ -41,10 +41,18 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(BIN)/python -m pytest
 
+# Each benchmark writes its JSON into benchmarks/out/; results.py gathers them into
+# benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 6 minutes
+# on 2 idle cores.
+BENCH   := benchmarks/out
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/bench_model.py benchmarks/model_speed.json
-	$(BIN)/python benchmarks/bench_viz.py benchmarks/viz_speed.json
-	$(BIN)/python benchmarks/bench_sweep.py benchmarks/sweep_speed.json
+	@mkdir -p $(BENCH) && date +%s > $(BENCH)/started
+	$(BIN)/python benchmarks/bench_model.py $(BENCH)/model_speed.json --repeats 5 > /dev/null
+	$(BIN)/python benchmarks/bench_scaling.py $(BENCH)/scaling.json > /dev/null
+	$(BIN)/python benchmarks/bench_throughput.py $(BENCH)/throughput.json > /dev/null
+	$(BIN)/python benchmarks/bench_sweep.py $(BENCH)/sweep_speed.json > /dev/null
+	$(BIN)/python benchmarks/bench_viz.py $(BENCH)/viz_speed.json > /dev/null
+	$(BIN)/python benchmarks/results.py $(BENCH) benchmarks/results.md benchmarks/results.json
 
 # The browser view on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).
 PORT    ?= 8765

@@ -1,31 +1,66 @@
-"""Model speed: wall time of the default scenario over two years, on one core.
+"""Model speed: agent-steps per second of the default scenario against Mesa's virus_on_network.
 
-Run with ``make bench`` (or ``python benchmarks/bench_model.py``). Reports the median of several
-runs and, as a reference measured in the same process, the time of an empty Mesa model stepped
-the same number of times, so the figure can be read as a ratio on any machine.
+An **agent-step** is one agent alive during one step: a run's agent-steps are the sum, over its
+steps, of the number of agents in ``model.agents`` when the step starts (for this model: states,
+armed forces and ISIS cells; the 200 representative recruits per region of the recruitment rule
+are numpy arrays, not Mesa agents, and are not counted). Agent-steps per second is that sum
+divided by the wall time of the steps (building the model is timed apart).
+
+The reference, measured in the same run and interleaved with it (one run of each in turn, so a
+machine getting busier favours neither): Mesa's own ``virus_on_network`` example
+(``mesa.examples.basic.virus_on_network``), 1,000 agents on an Erdos-Renyi network with the
+example's default parameters, stepped as many times. ``ratio`` above 1 means this model does more
+agent-steps per second than the example.
+
+Also reported: the seconds of a default two-year run (median and slowest), building the model,
+an empty Mesa model stepped as often (Mesa's own overhead), and where a step's time goes, phase
+by phase. ``python benchmarks/profile_model.py`` gives a full profile (pyinstrument).
+
+    python benchmarks/bench_model.py [OUT.json] [--repeats 7]
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import statistics
-import sys
 import time
+from collections import Counter
 from pathlib import Path
 
+from benchlib import emit
 from mesa import Model
+from mesa.examples.basic.virus_on_network.model import VirusOnNetwork
 
+import escalation_sim.model as model_module
 from escalation_sim import EscalationModel
+from escalation_sim.mechanisms import PHASES, Phase
 
 WEEKS = 104
-REPEATS = 7
+VIRUS_AGENTS = 1000
 
 
-def time_default(seed: int) -> float:
-    model = EscalationModel(rng=seed)
+def step_through(model: Model, steps: int) -> tuple[float, int]:
+    """Step ``model``; return the wall time of the steps and the agent-steps done."""
+    agent_steps = 0
     start = time.perf_counter()
-    model.run_for(WEEKS)
-    return time.perf_counter() - start
+    for _ in range(steps):
+        agent_steps += len(model.agents)
+        model.step()
+    return time.perf_counter() - start, agent_steps
+
+
+def time_default(seed: int) -> dict:
+    start = time.perf_counter()
+    model = EscalationModel(rng=seed)
+    build = time.perf_counter() - start
+    seconds, agent_steps = step_through(model, WEEKS)
+    return {"build": build, "seconds": seconds, "agent_steps": agent_steps}
+
+
+def time_virus(seed: int) -> dict:
+    model = VirusOnNetwork(num_nodes=VIRUS_AGENTS, rng=seed)
+    seconds, agent_steps = step_through(model, WEEKS)
+    return {"seconds": seconds, "agent_steps": agent_steps}
 
 
 def time_empty_model() -> float:
@@ -39,27 +74,75 @@ def time_empty_model() -> float:
     return time.perf_counter() - start
 
 
+def phase_breakdown(seeds: int = 5) -> dict:
+    """Milliseconds per step spent in each weekly phase (and in recording outcomes)."""
+    spent: Counter[str] = Counter()
+
+    def timed(name, fn):
+        def run(*args):
+            start = time.perf_counter()
+            fn(*args)
+            spent[name] += time.perf_counter() - start
+
+        return run
+
+    original = model_module.PHASES
+    model_module.PHASES = tuple(Phase(p.name, timed(p.name, p.run), p.mechanisms) for p in PHASES)
+    try:
+        total = 0.0
+        for seed in range(seeds):
+            model = EscalationModel(rng=seed)
+            total += step_through(model, WEEKS)[0]
+    finally:
+        model_module.PHASES = original
+    steps = seeds * WEEKS
+    spent["outcomes and data collection"] = total - sum(spent.values())
+    return {
+        name: {"ms_per_step": 1000 * s / steps, "share": s / total}
+        for name, s in spent.most_common()
+    }
+
+
 def main() -> dict:
-    runs = [time_default(seed) for seed in range(REPEATS)]
-    build = []
-    for seed in range(REPEATS):
-        start = time.perf_counter()
-        EscalationModel(rng=seed)
-        build.append(time.perf_counter() - start)
-    empty = statistics.median(time_empty_model() for _ in range(REPEATS))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
+    ap.add_argument("--repeats", type=int, default=7, help="runs of each model (median)")
+    args = ap.parse_args()
+    time_default(0), time_virus(0)  # warm up (imports, caches)
+    ours, virus = [], []
+    for seed in range(args.repeats):
+        ours.append(time_default(seed))
+        virus.append(time_virus(seed))
+    ours_rate = statistics.median(r["agent_steps"] / r["seconds"] for r in ours)
+    virus_rate = statistics.median(r["agent_steps"] / r["seconds"] for r in virus)
+    run_seconds = [r["seconds"] for r in ours]
     result = {
         "weeks": WEEKS,
-        "run_seconds_median": statistics.median(runs),
-        "run_seconds_max": max(runs),
-        "build_seconds_median": statistics.median(build),
-        "ms_per_week": 1000 * statistics.median(runs) / WEEKS,
-        "empty_mesa_model_seconds": empty,
+        "repeats": args.repeats,
+        "agent_step": "one agent alive during one step (agents in model.agents at its start)",
+        "default": {
+            "agents_mean": statistics.mean(r["agent_steps"] / WEEKS for r in ours),
+            "agent_steps_per_second": ours_rate,
+            "us_per_agent_step": 1e6 / ours_rate,
+        },
+        "virus_on_network": {
+            "agents": VIRUS_AGENTS,
+            "parameters": "num_nodes=1000, the example's defaults otherwise (avg_node_degree 3, "
+            "initial_outbreak_size 1, virus_spread_chance 0.4, virus_check_frequency 0.4, "
+            "recovery_chance 0.3, gain_resistance_chance 0.5)",
+            "agent_steps_per_second": virus_rate,
+            "us_per_agent_step": 1e6 / virus_rate,
+        },
+        "ratio_agent_steps_per_second_default_over_virus": ours_rate / virus_rate,
+        "run_seconds_median": statistics.median(run_seconds),
+        "run_seconds_max": max(run_seconds),
+        "build_seconds_median": statistics.median(r["build"] for r in ours),
+        "ms_per_week": 1000 * statistics.median(run_seconds) / WEEKS,
+        "empty_mesa_model_seconds": statistics.median(time_empty_model() for _ in range(5)),
+        "phases": phase_breakdown(),
     }
-    print(json.dumps(result, indent=2))
-    return result
+    return emit(result, args.out)
 
 
 if __name__ == "__main__":
-    out = main()
-    if len(sys.argv) > 1:
-        Path(sys.argv[1]).write_text(json.dumps(out, indent=2))
+    main()

@@ -31,11 +31,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from benchlib import emit
 
 LEVELS = [0.0, 0.5, 1.0]
 ROOT = 20241208
@@ -115,45 +115,11 @@ def child_batch_run(workdir: Path, seeds: int, weeks: int, workers: int) -> None
 
 def measure(side: str, workdir: Path, seeds: int, weeks: int, workers: int) -> dict:
     """Run one side in a fresh interpreter; sample its process tree's memory and CPU time."""
-    import psutil
+    from benchlib import measure as measure_tree
 
     cmd = [sys.executable, __file__, "--child", side, "--workdir", str(workdir)]
     cmd += ["--seeds", str(seeds), "--weeks", str(weeks), "--workers", str(workers)]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd)
-    parent = psutil.Process(proc.pid)
-    peak_rss = peak_pss = 0
-    peak_procs = 1
-    cpu: dict[int, float] = {}  # pid -> last CPU seconds seen (user + system)
-    while proc.poll() is None:
-        rss = pss = 0
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
-        for p in tree:
-            try:
-                with p.oneshot():
-                    info = p.memory_full_info()
-                    t = p.cpu_times()
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            rss += info.rss
-            pss += getattr(info, "pss", info.rss)
-            cpu[p.pid] = t.user + t.system
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        peak_procs = max(peak_procs, len(tree))
-        time.sleep(0.1)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{side} failed with exit status {proc.returncode}")
-    return {
-        "seconds": seconds,
-        "cpu_seconds": sum(cpu.values()),
-        "peak_rss_mb": peak_rss / 2**20,
-        "peak_pss_mb": peak_pss / 2**20,
-        "processes": peak_procs,
-    }
+    return measure_tree(cmd)
 
 
 def same_outcomes(runner_dir: Path, batch_run_dir: Path) -> bool:
@@ -213,10 +179,7 @@ def main() -> dict:
         "batch_run_results_in_memory_mb": held["results_mb"],
         "batch_run_results_mb_per_100_runs": 100 * held["results_mb"] / runs,
     }
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return emit(result, args.out)
 
 
 def _median(measurements: list[dict]) -> dict:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from escalation_sim.experiments import run_sweep
+
 CLI = [sys.executable, "-m", "escalation_sim.cli"]
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,3 +69,22 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
         for p in sorted(directory.rglob("*"))
         if p.is_file()
     }
+
+
+def serial_reference(directory: Path, seeds: int, weeks: int):
+    """A serial sweep of the tiny grid: its config, and its runs and weekly rows to compare with."""
+    cfg = write_config(directory, seeds=seeds, weeks=weeks)
+    res = run_sweep(cfg, Path(directory) / "out", workers=1, progress=False)
+    return cfg, comparable_runs(res.runs), comparable_timeseries(res.timeseries())
+
+
+def assert_same_as_reference(out: Path, reference) -> None:
+    """``out`` holds exactly the reference's runs and weekly rows: none twice, none missing."""
+    _, ref_runs, ref_ts = reference
+    runs, ts = read_dir(out)
+    assert not runs.duplicated(["point_id", "seed_index"]).any()
+    assert not ts.duplicated(["point_id", "seed_index", "week"]).any()
+    pd.testing.assert_frame_equal(comparable_runs(runs), ref_runs)
+    pd.testing.assert_frame_equal(comparable_timeseries(ts), ref_ts)
+    leftovers = [p.name for d in ("runs", "timeseries") for p in (out / d).iterdir()]
+    assert all(name.startswith("part-") for name in leftovers), leftovers

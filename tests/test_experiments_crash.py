@@ -9,7 +9,13 @@ import time
 
 import pandas as pd
 import pytest
-from sweep_helpers import CLI, comparable_runs, comparable_timeseries, read_dir, write_config
+from sweep_helpers import (
+    CLI,
+    assert_same_as_reference,
+    read_dir,
+    serial_reference,
+    write_config,
+)
 
 from escalation_sim.experiments import run_sweep
 from escalation_sim.experiments.store import FAILPOINT_ENV
@@ -19,25 +25,11 @@ SEEDS, WEEKS = 4, 5  # 3 points x 4 seeds = 12 runs
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ref")
-    cfg = write_config(tmp, seeds=SEEDS, weeks=WEEKS)
-    res = run_sweep(cfg, tmp / "out", workers=1, progress=False)
-    return cfg, comparable_runs(res.runs), comparable_timeseries(res.timeseries())
+    return serial_reference(tmp_path_factory.mktemp("ref"), SEEDS, WEEKS)
 
 
 def sweep_cmd(cfg, out, *extra):
     return [*CLI, "sweep", str(cfg), "--out", str(out), "--quiet", "--no-report", *extra]
-
-
-def assert_same_as_reference(out, reference):
-    _, ref_runs, ref_ts = reference
-    runs, ts = read_dir(out)
-    assert not runs.duplicated(["point_id", "seed_index"]).any()
-    assert not ts.duplicated(["point_id", "seed_index", "week"]).any()
-    pd.testing.assert_frame_equal(comparable_runs(runs), ref_runs)
-    pd.testing.assert_frame_equal(comparable_timeseries(ts), ref_ts)
-    leftovers = [p.name for d in ("runs", "timeseries") for p in (out / d).iterdir()]
-    assert all(name.startswith("part-") for name in leftovers), leftovers
 
 
 def resume(cfg, out):

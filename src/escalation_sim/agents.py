@@ -3,7 +3,9 @@
 Every placed force carries a **command link** set (to whom it answers, how strongly, how
 autonomously; from the scenario's ``links``) and a **sectarian affinity** vector over the
 scenario's sects. Behaviour lives in ``escalation_sim.mechanisms``; agents hold state and the
-small decisions that are theirs alone.
+small decisions that are theirs alone. The state that changes every week (region, strength,
+cohesion) lives in a row of the model's ``AgentTable`` (``escalation_sim.tables``), so that
+mechanisms can sum or draw over all agents at once; the attributes read and write that row.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from mesa import Agent
-from mesa.discrete_space import CellAgent
+from mesa.discrete_space import Cell, CellAgent
+from mesa.discrete_space.cell_agent import HasCell
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
+    from escalation_sim.tables import AgentTable
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,59 @@ class StateActor(Agent):
         return f"StateActor({self.actor_id})"
 
 
-class ArmedForce(CellAgent):
+class TabledAgent(CellAgent):
+    """A Mesa cell agent whose region, strength and cohesion live in a row of an ``AgentTable``.
+
+    Moving (``agent.cell = ...``) and removing go through Mesa as usual and keep the row current.
+    """
+
+    _table: AgentTable
+    _row: int
+
+    def _join(self, table: AgentTable, strength: float, cohesion: float, code: int) -> None:
+        self._table = table
+        self._row = table.add(self, float(strength), float(cohesion), code)
+
+    @property
+    def cell(self) -> Cell | None:
+        """The Mesa cell (region) the agent stands on."""
+        return self._mesa_cell
+
+    @cell.setter
+    def cell(self, cell: Cell | None) -> None:
+        HasCell.cell.fset(self, cell)
+        self._table.region[self._row] = -1 if cell is None else cell.coordinate
+
+    @property
+    def strength(self) -> float:
+        """Fighters."""
+        return float(self._table.strength[self._row])
+
+    @strength.setter
+    def strength(self, value: float) -> None:
+        self._table.strength[self._row] = value
+
+    @property
+    def cohesion(self) -> float:
+        """In [0, 1]; multiplies effective strength."""
+        return float(self._table.cohesion[self._row])
+
+    @cohesion.setter
+    def cohesion(self, value: float) -> None:
+        self._table.cohesion[self._row] = value
+
+    @property
+    def region(self) -> int:
+        """Node the agent stands on."""
+        return self._mesa_cell.coordinate
+
+    def remove(self) -> None:
+        """Remove the agent from the model, its region and its table."""
+        super().remove()
+        self._table.discard(self._row)
+
+
+class ArmedForce(TabledAgent):
     """An army formation, militia, rebel force or foreign contingent on the region network.
 
     Attributes:
@@ -112,12 +168,11 @@ class ArmedForce(CellAgent):
         affinity: np.ndarray,
     ) -> None:
         super().__init__(model)
+        self._join(model.force_table, strength, cohesion, model.actor_codes[actor_id])
         self.unit_id = unit_id
         self.actor_id = actor_id
         self.kind = kind
         self.role = role
-        self.strength = float(strength)
-        self.cohesion = float(cohesion)
         self.home = home
         self.links = links
         self.affinity = affinity
@@ -128,11 +183,6 @@ class ArmedForce(CellAgent):
         self.launching = 0.0
 
     @property
-    def region(self) -> int:
-        """Node the unit stands on."""
-        return self.cell.coordinate
-
-    @property
     def effective(self) -> float:
         """Strength times cohesion: what the unit brings to a fight or a checkpoint."""
         return self.strength * self.cohesion
@@ -141,7 +191,7 @@ class ArmedForce(CellAgent):
         return f"ArmedForce({self.unit_id}, {self.strength:.0f} at {self.region})"
 
 
-class IsisCell(CellAgent):
+class IsisCell(TabledAgent):
     """A clandestine ISIS cell.
 
     Attributes:
@@ -154,14 +204,9 @@ class IsisCell(CellAgent):
         self, model: EscalationModel, strength: float, iraqi: bool, affinity: np.ndarray
     ) -> None:
         super().__init__(model)
-        self.strength = float(strength)
+        self._join(model.cell_table, strength, 1.0, int(iraqi))
         self.iraqi = iraqi
         self.affinity = affinity
-
-    @property
-    def region(self) -> int:
-        """Node the cell stands on."""
-        return self.cell.coordinate
 
     def __repr__(self) -> str:
         return f"IsisCell({self.strength:.0f} at {self.region}, iraqi={self.iraqi})"

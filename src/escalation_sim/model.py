@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-expor
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
 from escalation_sim.scenario.schema import Scenario, TimelineEntry, Unit
+from escalation_sim.tables import AgentTable
 from escalation_sim.world import build_world, hardened_border
 
 #: Counters that each phase adds to during a week; reset at the start of every step.
@@ -78,6 +79,11 @@ class EscalationModel(Model):
     ) -> None:
         super().__init__(rng=rng)
         self._no_agents: AgentSet = AgentSet([], random=self.random)
+        # Region, strength and cohesion of forces and of ISIS cells, as arrays (tables.py).
+        self.force_table = AgentTable()
+        self.cell_table = AgentTable(capacity=256)
+        # Memoised static properties of agents and actors (sectarian distances, flags), by key.
+        self.memo: dict[tuple, Any] = {}
         if isinstance(scenario, Scenario):
             spec, source = scenario, f"<scenario {scenario.meta.name}>"
         else:
@@ -114,6 +120,7 @@ class EscalationModel(Model):
         self._init_border()
 
         self.events: list[tuple] = []
+        self._event_date: tuple[int, dt.date | None] = (-1, None)
         for name in WEEKLY_COUNTERS:
             setattr(self, name, 0)
         self.launch_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
@@ -136,6 +143,8 @@ class EscalationModel(Model):
         for a in spec.actors:
             vec = np.array([a.affinity.get(s, 0.0) for s in sects], dtype=float)
             self.actors[a.id] = StateActor(self, a.id, a.kind, vec)
+        #: Index of each actor, the ``code`` of its forces' rows in ``force_table``.
+        self.actor_codes = {a: i for i, a in enumerate(self.actors)}
         # The relational network: command links, alliances, hostilities between actors.
         self.relations = nx.MultiDiGraph()
         self.relations.add_nodes_from(self.actors)
@@ -285,36 +294,74 @@ class EscalationModel(Model):
 
     def forces_of(self, role: str) -> list[ArmedForce]:
         """Forces of the actor that plays a role (``syrian_regime``, ``hts``...)."""
-        actor = self.roles[role]
-        return [f for f in self.forces if f.actor_id == actor]
+        table = self.force_table
+        rows = table.rows()
+        code = self.actor_codes[self.roles[role]]
+        return [table.agents[r] for r in rows[table.code[rows] == code].tolist()]
 
     def regime_effective(self) -> float:
         """Effective strength (strength x cohesion) of the Syrian regime's forces."""
         return float(sum(f.effective for f in self.forces_of("syrian_regime")))
 
     def force_by_region(self, predicate=None) -> np.ndarray:
-        """Effective strength of forces per region, optionally filtered."""
-        out = np.zeros(self.world.n)
-        for f in self.forces:
-            if predicate is None or predicate(f):
-                out[f.region] += f.effective
-        return out
+        """Effective strength of forces per region, optionally filtered by ``predicate(force)``."""
+        table = self.force_table
+        mask = None
+        if predicate is not None:
+            forces = table.live()
+            mask = np.fromiter(map(predicate, forces), dtype=bool, count=len(forces))
+        return table.sum_by_region(self.world.n, mask)
+
+    def force_flags(self, name: str, fn: Callable[[ArmedForce], bool]) -> np.ndarray:
+        """``fn(force)`` for every force, in ``force_table.rows()`` order, as a boolean array.
+
+        For properties that never change during a run (kind, links, affinity): computed again
+        only when a force is added or removed.
+        """
+        rows = self.force_table.rows()
+        cached = self.memo.get(("force_flags", name))
+        if cached is not None and cached[0] is rows:
+            return cached[1]
+        forces = self.force_table.live()
+        flags = np.fromiter(map(fn, forces), dtype=bool, count=len(forces))
+        self.memo[("force_flags", name)] = (rows, flags)
+        return flags
+
+    def forces_flagged(self, name: str, fn: Callable[[ArmedForce], bool]) -> list[ArmedForce]:
+        """The forces for which ``fn`` holds (``force_flags``), in the model's order."""
+        flags = self.force_flags(name, fn)
+        return [f for f, keep in zip(self.force_table.live(), flags.tolist(), strict=True) if keep]
+
+    def force_by_region_of(self, *actor_ids: str) -> np.ndarray:
+        """Effective strength per region of the forces of some actors."""
+        table = self.force_table
+        codes = [self.actor_codes[a] for a in actor_ids if a in self.actor_codes]
+        if not codes:
+            return np.zeros(self.world.n)
+        present = table.code[table.rows()]
+        mask = present == codes[0] if len(codes) == 1 else np.isin(present, codes)
+        return table.sum_by_region(self.world.n, mask)
 
     def isis_by_region(self) -> np.ndarray:
         """ISIS fighters per region."""
-        cells = self.cells
-        if not len(cells):
-            return np.zeros(self.world.n)
-        regions = np.fromiter((c.cell.coordinate for c in cells), dtype=int, count=len(cells))
-        strength = np.fromiter((c.strength for c in cells), dtype=float, count=len(cells))
-        return np.bincount(regions, weights=strength, minlength=self.world.n)
+        return self.cell_table.sum_by_region(self.world.n, effective=False)
 
     def record_event(
         self, region: int, actor: str, deaths: int, target: str, kind: str = "attack"
     ) -> None:
         """Record one violent event (an attack or a strike) for ``events.parquet``."""
+        if self._event_date[0] != self.steps:  # one date per week, not per event
+            self._event_date = (self.steps, self.date)
         self.events.append(
-            (self.steps, self.date, self.world.ids[region], actor, kind, target, int(deaths))
+            (
+                self.steps,
+                self._event_date[1],
+                self.world.ids[region],
+                actor,
+                kind,
+                target,
+                int(deaths),
+            )
         )
 
     def timeseries(self) -> pd.DataFrame:

@@ -93,9 +93,8 @@ def measure(model: EscalationModel) -> None:
     """Compute this week's outcomes into ``model.now`` (last week's move to ``model.last_week``)."""
     w = model.world
     fighters = model.isis_by_region()
-    militia_syria = sum(
-        f.strength for f in model.forces if w.is_syria[f.region] and iraqi_militia(model, f)
-    )
+    militias = model.forces_flagged("iraqi_militia", lambda f: iraqi_militia(model, f))
+    militia_syria = sum(f.strength for f in militias if w.is_syria[f.region])
     isis, hts = model.roles["isis"], model.roles["hts"]
     isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if model.controller[r] == isis)
     model.last_week = model.now

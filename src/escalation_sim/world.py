@@ -3,11 +3,17 @@
 Regions get integer node ids in file order (Mesa's network drawers and ``Network`` want integers);
 ``World.index`` maps a region id to its node. Static data lives here as numpy arrays so that
 region-level mechanisms can be vectorised; what changes during a run lives on the model.
+
+Nothing here grows faster than the network: hop distances come from breadth-first searches (one
+from Iraq's regions; one from each militia destination, grown only as far as the militias heading
+there need), never from an all-pairs table, so a theatre a hundred times larger costs about a
+hundred times more to build and to route on, not ten thousand.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -47,19 +53,21 @@ class World:
     country: np.ndarray
     is_iraq: np.ndarray
     is_syria: np.ndarray
+    inner_syria: np.ndarray  # Syrian regions that are not border states
     external: np.ndarray
     coords: np.ndarray  # (n, 2) lon, lat
     sects: tuple[str, ...]
     population: np.ndarray  # (n, n_sects)
+    total_population: np.ndarray  # (n,) all sects
     hardship: np.ndarray
     legitimacy: np.ndarray
     former_isis: np.ndarray
     shrine: np.ndarray
     corridor: np.ndarray
-    dist: np.ndarray  # (n, n) hop counts over the road network
-    next_hop: np.ndarray  # (n, n) next node on a shortest path from i to j
     dist_to_iraq: np.ndarray
     segments: Segments
+    adjacency: tuple[tuple[int, ...], ...]  # neighbours of each node, in the graph's order
+    _to: dict[int, _Search] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -69,6 +77,51 @@ class World:
     def sect(self, name: str) -> int:
         """Column of a sect in ``population``."""
         return self.sects.index(name)
+
+    def next_hop(self, here: int, goal: int) -> int:
+        """The next node on a shortest road path from ``here`` to ``goal``.
+
+        Of the neighbours one hop closer to the goal, the first in the graph's adjacency order:
+        the path networkx's breadth-first ``shortest_path`` returns (it discovers nodes in that
+        order), without a table of all pairs. An unreachable goal is returned as is.
+        """
+        if here == goal:
+            return here
+        search = self._to.get(goal)
+        if search is None:
+            search = self._to[goal] = _Search(self.adjacency, goal)
+        d = search.reach(here)
+        if d >= UNREACHABLE:
+            return goal
+        return next(q for q in self.adjacency[here] if search.dist[q] == d - 1)
+
+
+class _Search:
+    """A breadth-first search outwards from a goal that goes only as far as it is asked to.
+
+    ``reach(node)`` resumes the search until ``node`` is found. Nodes are found layer by layer,
+    so when ``node`` is found at distance d, every node at distance d - 1 is known: enough to
+    pick the next hop from ``node``. A militia heading home explores only the ball between it
+    and home, not the whole network.
+    """
+
+    def __init__(self, adjacency: tuple[tuple[int, ...], ...], goal: int) -> None:
+        self.adjacency = adjacency
+        self.dist = [UNREACHABLE] * len(adjacency)
+        self.dist[goal] = 0
+        self.queue = deque([goal])
+
+    def reach(self, node: int) -> int:
+        """Hop count from ``node`` to the goal (``UNREACHABLE`` if none)."""
+        dist, queue, adjacency = self.dist, self.queue, self.adjacency
+        while dist[node] >= UNREACHABLE and queue:
+            v = queue.popleft()
+            step = dist[v] + 1
+            for q in adjacency[v]:
+                if dist[q] >= UNREACHABLE:
+                    dist[q] = step
+                    queue.append(q)
+        return dist[node]
 
 
 def build_world(scenario: Scenario) -> World:
@@ -108,15 +161,10 @@ def build_world(scenario: Scenario) -> World:
         by_edge=by_edge,
     )
 
-    n = len(ids)
-    dist = np.full((n, n), UNREACHABLE, dtype=int)
-    next_hop = np.tile(np.arange(n), (n, 1))
-    for src, paths in nx.all_pairs_shortest_path(graph):
-        for dst, path in paths.items():
-            dist[src, dst] = len(path) - 1
-            next_hop[src, dst] = path[1] if len(path) > 1 else src
     country = np.array([r.country for r in regions])
     is_iraq = country == "IRQ"
+    external = np.array([r.external for r in regions], dtype=bool)
+    population = np.array([[r.population.get(s, 0) for s in sects] for r in regions], dtype=float)
     return World(
         ids=ids,
         names=tuple(r.name for r in regions),
@@ -125,22 +173,30 @@ def build_world(scenario: Scenario) -> World:
         country=country,
         is_iraq=is_iraq,
         is_syria=country == "SYR",
-        external=np.array([r.external for r in regions], dtype=bool),
+        inner_syria=(country == "SYR") & ~external,
+        external=external,
         coords=np.array([(r.lon, r.lat) for r in regions], dtype=float),
         sects=sects,
-        population=np.array(
-            [[r.population.get(s, 0) for s in sects] for r in regions], dtype=float
-        ),
+        population=population,
+        total_population=population.sum(axis=1),
         hardship=np.array([r.hardship for r in regions], dtype=float),
         legitimacy=np.array([r.legitimacy for r in regions], dtype=float),
         former_isis=np.array([r.former_isis for r in regions], dtype=bool),
         shrine=np.array([r.shrine for r in regions], dtype=bool),
         corridor=np.array([r.corridor for r in regions], dtype=bool),
-        dist=dist,
-        next_hop=next_hop,
-        dist_to_iraq=dist[:, is_iraq].min(axis=1) if is_iraq.any() else np.full(n, UNREACHABLE),
+        dist_to_iraq=hop_distances(graph, np.flatnonzero(is_iraq).tolist()),
         segments=segments,
+        adjacency=tuple(tuple(graph.adj[i]) for i in range(len(ids))),
     )
+
+
+def hop_distances(graph: nx.Graph, sources: list[int]) -> np.ndarray:
+    """Hop counts from the nearest of ``sources`` to every node (``UNREACHABLE`` if none)."""
+    dist = np.full(graph.number_of_nodes(), UNREACHABLE, dtype=int)
+    if sources:
+        for hops, layer in enumerate(nx.bfs_layers(graph, sources)):
+            dist[layer] = hops
+    return dist
 
 
 def hardened_border(

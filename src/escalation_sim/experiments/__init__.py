@@ -13,6 +13,8 @@ Python API (what the ``sweep`` and ``report`` commands use)::
 
     load_results("results/bh")  # reopen a sweep directory
 
+    run_sweep(..., executor=DaskExecutor("tcp://host:8786"))  # on a Dask cluster (cluster.py)
+
 Names are imported on first use, so the command line starts quickly.
 """
 
@@ -24,6 +26,7 @@ from typing import Any
 _EXPORTS = {
     "Design": "design",
     "DesignPoint": "design",
+    "DaskExecutor": "cluster",
     "Executor": "executors",
     "ProcessExecutor": "executors",
     "SerialExecutor": "executors",

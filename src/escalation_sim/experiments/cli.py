@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from escalation_sim.experiments.cluster import add_cluster_options, executor_from_args
+
 EXIT_RUNS_FAILED = 1
 
 
@@ -27,7 +29,8 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         "(summary.csv, effects.csv, figures/, report.md). Rerunning into DIR skips the runs "
         "already stored (a sweep killed at any moment loses no finished chunk); a different "
         "config is refused. Exit status: 0 all runs finished, 1 some run failed, 2 bad config, "
-        "130 interrupted.",
+        "130 interrupted. With --scheduler or --dask-local the runs go to a Dask cluster instead "
+        "(the same runs, the same directory).",
     )
     p.add_argument("config", type=Path, help="experiment config (TOML), e.g. experiments/*.toml")
     p.add_argument(
@@ -56,6 +59,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_cluster_options(p)  # --scheduler, --dask-local (experiments.cluster)
     p.set_defaults(func=cmd_sweep)
 
 
@@ -67,6 +71,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     exp = resolve(args.config, seeds=args.seeds, weeks=args.weeks)
     out = args.out or Path("results") / exp.name
+    executor = executor_from_args(args)  # a Dask cluster, or None for local processes
     try:
         results = run_sweep(
             exp,
@@ -75,6 +80,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             resume=args.resume,
             progress=not args.quiet,
             chunk_runs=args.chunk_runs,
+            executor=executor,
         )
     except SweepInterrupted as exc:
         print(f"{exc}; run the same command again to finish", file=sys.stderr)
@@ -82,6 +88,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except WorkerLostError as exc:
         print(f"error: {exc}; finished runs are stored in {out}; rerun to resume", file=sys.stderr)
         return EXIT_RUNS_FAILED
+    finally:
+        if executor is not None:
+            executor.close()
     n_failed = len(results.failed)
     if not args.no_report:
         results.report()

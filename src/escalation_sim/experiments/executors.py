@@ -134,16 +134,9 @@ class ProcessExecutor(Executor):
         finished = False
         try:
             while True:
-                while not exhausted and len(pending) < limit:
-                    if stop is not None and stop.is_set():
-                        exhausted = True
-                        break
-                    try:
-                        task = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending.add(pool.submit(fn, *task))
+                if not exhausted:
+                    new, exhausted = next_tasks(it, limit - len(pending), stop)
+                    pending.update(pool.submit(fn, *task) for task in new)
                 if stop is not None and stop.is_set():
                     pending = {f for f in pending if not f.cancel()}  # drop tasks not started
                 if not pending:
@@ -183,6 +176,25 @@ class ProcessExecutor(Executor):
                 proc.terminate()
         for proc in processes:
             proc.join(timeout=5)
+
+
+def next_tasks(
+    tasks: Iterator[tuple], room: int, stop: threading.Event | None
+) -> tuple[list[tuple], bool]:
+    """Up to ``room`` more tasks, none once ``stop`` is set.
+
+    Returns:
+        The tasks, and True once there are no more to start (all taken, or stopped).
+    """
+    taken: list[tuple] = []
+    while len(taken) < room:
+        if stop is not None and stop.is_set():
+            return taken, True
+        try:
+            taken.append(next(tasks))
+        except StopIteration:
+            return taken, True
+    return taken, False
 
 
 def make_executor(workers: int | None = None) -> Executor:

@@ -28,9 +28,15 @@ ArrestRule = Literal["literal", "floor"]
 EPSTEIN_K = 2.3
 
 
-def grievance(hardship: np.ndarray | float, legitimacy: np.ndarray | float) -> np.ndarray:
-    """G = H (1 - L): perceived hardship times the perceived illegitimacy of the regime."""
-    return np.asarray(hardship, dtype=float) * (1.0 - np.asarray(legitimacy, dtype=float))
+def grievance(
+    hardship: np.ndarray | float, legitimacy: np.ndarray | float, out: np.ndarray | None = None
+) -> np.ndarray:
+    """G = H (1 - L): perceived hardship times the perceived illegitimacy of the regime.
+
+    ``out``: an array to write G into (saves allocating one on large populations).
+    """
+    illegitimacy = 1.0 - np.asarray(legitimacy, dtype=float)
+    return np.multiply(np.asarray(hardship, dtype=float), illegitimacy, out=out)
 
 
 def arrest_probability(
@@ -60,9 +66,18 @@ def is_active(
     risk_aversion: np.ndarray | float,
     arrest_p: np.ndarray | float,
     threshold: float,
+    work: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Epstein's activation rule: G - R P > T."""
-    return np.asarray(grievance_) - np.asarray(risk_aversion) * np.asarray(arrest_p) > threshold
+    """Epstein's activation rule: G - R P > T.
+
+    ``work``: a float array of the result's shape to compute G - R P in (saves allocating two
+    on large populations; the values are the same).
+    """
+    if work is None:
+        return np.asarray(grievance_) - np.asarray(risk_aversion) * np.asarray(arrest_p) > threshold
+    np.multiply(risk_aversion, arrest_p, out=work)
+    np.subtract(grievance_, work, out=work)
+    return work > threshold
 
 
 def jail_term(rng: np.random.Generator, j_max: int, size: int | None = None) -> np.ndarray:

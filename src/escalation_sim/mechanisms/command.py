@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import affinity_distance
-from escalation_sim.mechanisms.common import shia_share
+from escalation_sim.mechanisms.common import sectarian_distance, shia_share
 
 if TYPE_CHECKING:
     from escalation_sim.agents import ArmedForce, StateActor
@@ -102,13 +101,13 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
     threatened_shrines = [
         r
         for r in np.flatnonzero(w.shrine & w.is_syria)
-        if ctrl[r] == hts or any(ctrl[q] == hts for q in w.graph.neighbors(r))
+        if ctrl[r] == hts or any(ctrl[q] == hts for q in w.adjacency[r])
     ]
     model.shrine_threat = 1.0 if threatened_shrines and model.mech["shrine_defence"] else 0.0
 
     if model.mech["sectarian_backlash"]:
-        syr = w.is_syria & ~w.external
-        pop = w.population.sum(axis=1)
+        syr = w.inner_syria
+        pop = w.total_population
         under_hts = sum(pop[r] for r in np.flatnonzero(syr) if ctrl[r] == hts)
         model.sunni_tilt = float(under_hts / max(pop[syr].sum(), 1.0))
     else:
@@ -131,7 +130,7 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
         front = [
             r
             for r in np.flatnonzero(w.is_syria)
-            if ctrl[r] == regime and any(ctrl[q] == hts for q in w.graph.neighbors(r))
+            if ctrl[r] == regime and any(ctrl[q] == hts for q in w.adjacency[r])
         ]
         held = [r for r in np.flatnonzero(w.is_syria) if ctrl[r] == regime]
         pool = front or held
@@ -151,7 +150,10 @@ def decide(model: EscalationModel, force: ArmedForce, restraint: float) -> None:
         for link in force.links:
             commander = model.actors[link.commander]
             pull = link.strength * (1 - link.autonomy)
-            pull *= 1 - p.affinity_weight * affinity_distance(force.affinity, commander.affinity)
+            distance = sectarian_distance(
+                model, (force.unique_id, link.commander), force.affinity, commander.affinity
+            )
+            pull *= 1 - p.affinity_weight * distance
             if link.commander == iraq_id:
                 pull *= restraint
             if pull > best_pull:

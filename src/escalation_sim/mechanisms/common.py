@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import ArmedForce, IsisCell
+from escalation_sim.agents import ArmedForce, IsisCell, affinity_distance
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -26,15 +26,18 @@ def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> No
     if n <= 0:
         return
     size = int(model.p.isis_cell_size)
-    here = [
-        c
-        for c in model.space[region].agents
-        if isinstance(c, IsisCell) and c.iraqi == iraqi and c.strength < size
-    ]
-    if here:
-        smallest = min(here, key=lambda c: c.strength)
-        take = min(n, size - int(smallest.strength))
-        smallest.strength += take
+    # The smallest cell here of that origin, below full size (the first of equals, in the order
+    # the region holds them).
+    strength = model.cell_table.strength
+    smallest, least = -1, float(size)
+    for c in model.space[region].agents:
+        if c.__class__ is IsisCell and c.iraqi == iraqi:
+            s = strength.item(c._row)
+            if s < least:
+                smallest, least = c._row, s
+    if smallest >= 0:
+        take = min(n, size - int(least))
+        strength[smallest] += take
         n -= take
     isis_aff = model.actors[model.roles["isis"]].affinity
     while n > 0:
@@ -53,8 +56,8 @@ def chaos_boost(model: EscalationModel) -> np.ndarray:
     who cross.
     """
     p, w = model.p, model.world
-    syria = w.is_syria & ~w.external
-    pop = w.population.sum(axis=1)
+    syria = w.inner_syria
+    pop = w.total_population
     index = float((model.chaos[syria] * pop[syria]).sum() / max(pop[syria].sum(), 1.0))
     return p.chaos_isis_boost * model.chaos + p.isis_reactivation * index * w.is_iraq
 
@@ -70,10 +73,35 @@ def shia_share(model: EscalationModel, affinity: np.ndarray) -> float:
 
 def is_shia_militia(model: EscalationModel, force: ArmedForce) -> bool:
     """A militia whose affinity is mostly Shia (the Wilayati factions, the Atabat units)."""
-    return force.kind == "militia" and shia_share(model, force.affinity) > 0.5
+    key = ("shia_militia", force.unique_id)  # kind and affinity never change: decide once
+    value = model.memo.get(key)
+    if value is None:
+        value = model.memo[key] = (
+            force.kind == "militia" and shia_share(model, force.affinity) > 0.5
+        )
+    return value
 
 
 def iraqi_militia(model: EscalationModel, force: ArmedForce) -> bool:
     """An Iraqi militia: a militia whose formal chain of command leads to the Iraqi state."""
-    iraq = model.roles["iraq"]
-    return force.kind == "militia" and any(c.formal and c.commander == iraq for c in force.links)
+    key = ("iraqi_militia", force.unique_id)  # kind and links never change: decide once
+    value = model.memo.get(key)
+    if value is None:
+        iraq = model.roles["iraq"]
+        value = model.memo[key] = force.kind == "militia" and any(
+            c.formal and c.commander == iraq for c in force.links
+        )
+    return value
+
+
+def sectarian_distance(model: EscalationModel, key: tuple, a: np.ndarray, b: np.ndarray) -> float:
+    """``affinity_distance(a, b)``, memoised on the model under ``key``.
+
+    Affinities do not change during a run, so each pair is computed once.
+    """
+    memo = model.memo
+    key = ("distance", *key)
+    value = memo.get(key)
+    if value is None:
+        value = memo[key] = affinity_distance(a, b)
+    return value

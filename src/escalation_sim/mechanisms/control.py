@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from escalation_sim.mechanisms.common import UNGOVERNED
 
 if TYPE_CHECKING:
@@ -35,21 +37,22 @@ def step(model: EscalationModel) -> None:
     fighters = model.isis_by_region()
     security = model.force_by_region()
     regime = model.roles["syrian_regime"]
-    regime_left = model.force_by_region(lambda f: f.actor_id == regime)
-    for r in range(w.n):
-        if w.external[r]:
-            continue
-        holds = (
-            fighters[r] >= p.isis_control_min
-            and fighters[r] * model.isis_cohesion > p.isis_control_ratio * security[r]
-        )
-        if holds and model.controller[r] != isis:
-            model.controller[r] = isis
-            model.chaos[r] = 1.0
-        elif not holds and model.controller[r] == isis:
-            home = model.home_controller[r]
-            gone = home == regime and regime_left[r] <= 0
-            model.controller[r] = UNGOVERNED if gone else home
+    holds = (fighters >= p.isis_control_min) & (
+        fighters * model.isis_cohesion > p.isis_control_ratio * security
+    )
+    held = np.array([c == isis for c in model.controller])
+    # Only regions whose status changes need a look (border states are never held).
+    changed = np.flatnonzero((holds != held) & ~w.external)
+    if len(changed):
+        regime_left = model.force_by_region_of(regime)
+        for r in changed.tolist():
+            if holds[r]:
+                model.controller[r] = isis
+                model.chaos[r] = 1.0
+            else:
+                home = model.home_controller[r]
+                gone = home == regime and regime_left[r] <= 0
+                model.controller[r] = UNGOVERNED if gone else home
     model.launch_history.append(model.launches)
     model.strike_syria_history.append(model.strikes_syria)
     model.strike_iraq_history.append(model.strikes_iraq)

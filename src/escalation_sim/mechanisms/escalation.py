@@ -54,7 +54,7 @@ PARAMETERS = (
 def step(model: EscalationModel) -> None:
     """Launches from Iraq, Israel's threat update, then strikes in Syria and in Iraq."""
     p, w, rng = model.p, model.world, model.rng
-    militias = [f for f in model.forces if iraqi_militia(model, f)]
+    militias = model.forces_flagged("iraqi_militia", lambda f: iraqi_militia(model, f))
     launchers = [f for f in militias if f.launching > 0 and w.is_iraq[f.region]]
     if launchers:
         lam = np.array([p.launch_rate * f.launching * f.cohesion for f in launchers])
@@ -95,10 +95,8 @@ def _engaged_share(model: EscalationModel, in_syria: list[ArmedForce]) -> float:
     total = sum(f.strength for f in in_syria)
     if total <= 0:
         return 0.0
-    hts, g, ctrl = model.roles["hts"], model.world.graph, model.controller
-    engaged = sum(
-        f.strength for f in in_syria if any(ctrl[q] == hts for q in g.neighbors(f.region))
-    )
+    hts, adjacency, ctrl = model.roles["hts"], model.world.adjacency, model.controller
+    engaged = sum(f.strength for f in in_syria if any(ctrl[q] == hts for q in adjacency[f.region]))
     return engaged / total
 
 

@@ -28,6 +28,7 @@ share ``detected_loss`` of its fighters and stays where it was.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,7 +77,7 @@ def move_militias(model: EscalationModel) -> None:
         for _ in range(hops):
             if here == goal:
                 break
-            here = int(nxt[here, goal])
+            here = nxt(here, goal)
         if here != f.region:
             f.cell = model.space[here]
 
@@ -84,8 +85,11 @@ def move_militias(model: EscalationModel) -> None:
 def attractiveness(model: EscalationModel) -> np.ndarray:
     """Score of each region as a destination for ISIS cells (before route and origin terms)."""
     p, w = model.p, model.world
-    pop = w.population.sum(axis=1)
-    sunni = np.divide(model.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0)
+    sunni = model.memo.get("sunni_share")
+    if sunni is None:  # the recruit pool and populations are fixed
+        pop = w.total_population
+        sunni = np.divide(model.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0)
+        model.memo["sunni_share"] = sunni
     security = model.force_by_region()
     score = p.isis_move_sunni * sunni + p.isis_move_chaos * model.chaos
     score -= p.isis_move_security * security / (security + p.ct_half)
@@ -96,33 +100,76 @@ def attractiveness(model: EscalationModel) -> np.ndarray:
 
 def move_cells(model: EscalationModel) -> None:
     """Each cell may move to a neighbouring region; crossings into Iraq may be detected."""
-    p, w, rng = model.p, model.world, model.rng
-    cells = [c for c in model.cells]
-    if not cells:
+    p, rng = model.p, model.rng
+    table = model.cell_table
+    rows = table.rows()
+    if not len(rows):
         return
-    moving = rng.random(len(cells)) < p.isis_move_prob
+    moving = rng.random(len(rows)) < p.isis_move_prob
     if not moving.any():
         return
     score = attractiveness(model)
-    by_edge = w.segments.by_edge
-    for cell, go in zip(cells, moving, strict=True):
-        if not go:
-            continue
+    # Detection chance of each segment, and 0 (the last entry) for edges that are not on the border.
+    detection = np.append(model.detection, 0.0)
+    # Where a cell may go depends only on its region and origin this week: build each choice once.
+    choices: dict[tuple[int, bool], tuple[list[int], list[float], list[float]] | None] = {}
+    for row in rows[moving].tolist():
+        cell = table.agents[row]
         here = cell.cell.coordinate
-        options = [q for q in w.graph.neighbors(here) if not w.external[q]]
-        if not options:
+        key = (here, cell.iraqi)
+        if key not in choices:
+            choices[key] = move_choice(model, here, cell.iraqi, score, detection)
+        choice = choices[key]
+        if choice is None:
             continue
-        s = score[options].copy()
-        risk = np.array(
-            [model.detection[by_edge[(here, q)]] if (here, q) in by_edge else 0.0 for q in options]
-        )
-        s -= p.isis_route_caution * risk
-        if cell.iraqi:  # Iraqi cells head for Iraq, and once there stay in it
-            towards = (w.dist_to_iraq[options] < w.dist_to_iraq[here]) | w.is_iraq[options]
-            s += p.isis_iraq_pull * (1 + model.chaos[here]) * towards
-        prob = np.exp(s - s.max())
-        k = int(rng.choice(len(options), p=prob / prob.sum()))
+        options, cdf, risk = choice
+        k = bisect.bisect_right(cdf, rng.random())
         cross(model, cell, here, options[k], risk[k])
+
+
+def move_choice(
+    model: EscalationModel, here: int, iraqi: bool, score: np.ndarray, detection: np.ndarray
+) -> tuple[list[int], list[float], list[float]] | None:
+    """Where a cell in ``here`` may move: neighbours, cumulative chances, detection risks.
+
+    None if it has nowhere to go. The cumulative chances are those
+    ``numpy.random.Generator.choice`` builds from the probabilities, so one uniform draw picks
+    the neighbour ``choice`` would.
+    """
+    p = model.p
+    routes = _routes(model, here)
+    if routes is None:
+        return None
+    options, edge_segment, towards = routes
+    risk = detection[edge_segment]
+    s = score[options] - p.isis_route_caution * risk
+    if iraqi:  # Iraqi cells head for Iraq, and once there stay in it
+        s += p.isis_iraq_pull * (1 + model.chaos[here]) * towards
+    prob = np.exp(s - s.max())
+    cdf = (prob / prob.sum()).cumsum()
+    cdf /= cdf[-1]
+    return options.tolist(), cdf.tolist(), risk.tolist()
+
+
+def _routes(model: EscalationModel, here: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Where a cell in ``here`` may move, built once per region (the network is static).
+
+    Returns the neighbours (border states excluded), the border segment each edge crosses (-1
+    for none) and which steps lead towards or within Iraq; None if there is no neighbour.
+    """
+    key = ("move_routes", here)
+    if key in model.memo:
+        return model.memo[key]
+    w = model.world
+    by_edge = w.segments.by_edge
+    options = np.array([q for q in w.adjacency[here] if not w.external[q]], dtype=np.intp)
+    routes = None
+    if len(options):
+        segment = np.array([by_edge.get((here, int(q)), -1) for q in options], dtype=np.intp)
+        towards = (w.dist_to_iraq[options] < w.dist_to_iraq[here]) | w.is_iraq[options]
+        routes = (options, segment, towards)
+    model.memo[key] = routes
+    return routes
 
 
 def cross(model: EscalationModel, cell: IsisCell, here: int, there: int, risk: float) -> None:

@@ -40,9 +40,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import affinity_distance
 from escalation_sim.kernels.civil_violence import arrest_probability, grievance, is_active
-from escalation_sim.mechanisms.common import add_recruits, chaos_boost, is_shia_militia
+from escalation_sim.mechanisms.common import (
+    add_recruits,
+    chaos_boost,
+    is_shia_militia,
+    sectarian_distance,
+)
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -89,12 +93,13 @@ def step(model: EscalationModel) -> None:
 def rival_strength(model: EscalationModel) -> np.ndarray:
     """Effective strength per region of rebel movements close to ISIS's sectarian profile (HTS)."""
     isis_aff = model.actors[model.roles["isis"]].affinity
-    close = {
+    close = [
         a
         for a, actor in model.actors.items()
-        if actor.kind == "rebel" and affinity_distance(actor.affinity, isis_aff) < 0.5
-    }
-    return model.force_by_region(lambda f: f.actor_id in close)
+        if actor.kind == "rebel"
+        and sectarian_distance(model, ("isis", "actor", a), actor.affinity, isis_aff) < 0.5
+    ]
+    return model.force_by_region_of(*close)
 
 
 def active_shares(model: EscalationModel) -> np.ndarray:
@@ -105,23 +110,32 @@ def active_shares(model: EscalationModel) -> np.ndarray:
     for r, ctrl in enumerate(model.controller):
         if ctrl != model.home_controller[r] and ctrl in model.actors:
             ruler = model.actors[ctrl].affinity
-            legitimacy[r] = p.legitimacy_new_ruler * (1 - affinity_distance(ruler, isis_aff))
+            distance = sectarian_distance(model, ("actor", ctrl, "isis"), ruler, isis_aff)
+            legitimacy[r] = p.legitimacy_new_ruler * (1 - distance)
     legitimacy *= 1 - model.chaos
     if model.mech["sectarian_backlash"]:
-        shia = model.force_by_region(lambda f: is_shia_militia(model, f))
+        militia = model.force_flags("shia_militia", lambda f: is_shia_militia(model, f))
+        shia = model.force_table.sum_by_region(w.n, militia)
         legitimacy = legitimacy * (
             1 - p.backlash_strength * np.minimum(1.0, shia / p.backlash_norm)
         )
-    hardship = np.minimum(1.0, 2.0 * model.sample_hardship * w.hardship[:, None])
-    g = grievance(hardship, legitimacy[:, None])
+    hardship = model.memo.get("recruit_hardship")
+    if hardship is None:  # the sample's draws and the regions' hardship are fixed
+        hardship = np.minimum(1.0, 2.0 * model.sample_hardship * w.hardship[:, None])
+        model.memo["recruit_hardship"] = hardship
+    # Work arrays the size of the sample, reused every week (large theatres: megabytes each).
+    work = model.memo.get("recruit_work")
+    if work is None:
+        work = model.memo["recruit_work"] = (np.empty_like(hardship), np.empty_like(hardship))
+    g = grievance(hardship, legitimacy[:, None], out=work[0])
     security = model.force_by_region()
     isis = model.roles["isis"]
     lawless = np.array([c in (isis, "ungoverned") for c in model.controller])
     security[lawless] = 0.0
-    pop = w.population.sum(axis=1)
+    pop = w.total_population
     density = np.divide(p.deterrence_scale * security, pop, out=np.zeros(w.n), where=pop > 0)
     cops = p.recruit_vision * density
     actives = 1.0 + p.recruit_vision * model.active_share
     arrest = arrest_probability(cops, actives, k=p.arrest_k)
-    active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold)
-    return active.mean(axis=1)
+    active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold, work=work[1])
+    return np.count_nonzero(active, axis=1) / active.shape[1]  # the mean, exactly

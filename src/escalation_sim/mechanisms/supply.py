@@ -24,10 +24,11 @@ Israel watches (mechanism 10).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from escalation_sim.mechanisms.common import iraqi_militia
@@ -62,37 +63,86 @@ def step(model: EscalationModel) -> None:
     model.supply_delivered = float(p.iran_supply) * ((1 - air) * ground + air * air_ok)
     model.supply_transit_iraq = float(p.iran_supply) * (1 - air) * ground
     gain = p.supply_cohesion_gain * model.supply_delivered - p.regime_cohesion_decay
-    w = model.world
-    for f in model.forces:
-        if f.actor_id == model.roles["syrian_regime"] or (
-            w.is_syria[f.region] and iraqi_militia(model, f)
-        ):
-            f.cohesion = min(1.0, max(0.0, f.cohesion + gain))
+    # Regime formations, and Iraqi militias in Syria, gain or lose cohesion (kept in [0, 1]).
+    w, table = model.world, model.force_table
+    rows = table.rows()
+    militia = model.force_flags("iraqi_militia", lambda f: iraqi_militia(model, f))
+    fed = (table.code[rows] == model.actor_codes[model.roles["syrian_regime"]]) | (
+        militia & w.is_syria[table.region[rows]]
+    )
+    fed_rows = rows[fed]
+    table.cohesion[fed_rows] = np.minimum(1.0, np.maximum(0.0, table.cohesion[fed_rows] + gain))
 
 
 def ground_share(model: EscalationModel) -> float:
     """Share of the regime's effective strength that Iranian road convoys can reach this week."""
     w = model.world
+    passable_actors = model.memo.get("supply_passable")
+    if passable_actors is None:  # the relational network does not change during a run
+        iran = model.roles["iran"]
+        passable_actors = {iran, model.roles["iraq"], model.roles["syrian_regime"]}
+        passable_actors |= {
+            u
+            for u, v, d in model.relations.edges(data=True)
+            if d["kind"] == "command" and v == iran
+        }
+        model.memo["supply_passable"] = passable_actors
     iran = model.roles["iran"]
-    passable_actors = {iran, model.roles["iraq"], model.roles["syrian_regime"]}
-    passable_actors |= {
-        u for u, v, d in model.relations.edges(data=True) if d["kind"] == "command" and v == iran
-    }
     passable = [r for r, c in enumerate(model.controller) if c in passable_actors]
     sources = [r for r in passable if model.controller[r] == iran and w.external[r]]
     if not sources:
         return 0.0
-    us = model.roles["us"]
-    us_here = model.force_by_region(lambda f: f.actor_id == us) > 0
+    us_here = model.force_by_region_of(model.roles["us"]) > 0
     cost = -math.log(max(1e-9, 1.0 - float(model.p.us_interdiction)))
-    g = w.graph.subgraph(passable)
-    # Entering a region with US forces costs -log(1 - us_interdiction).
-    weight = lambda _u, v, _d: cost if us_here[v] else 0.0  # noqa: E731
-    dist = nx.multi_source_dijkstra_path_length(g, sources, weight=weight)
-    regime = model.roles["syrian_regime"]
-    strength = model.force_by_region(lambda f: f.actor_id == regime)
+    # The roads open to convoys change only when regions change hands or US forces move.
+    key = (tuple(passable), tuple(sources), us_here.tobytes(), cost)
+    cached = model.memo.get("supply_routes")
+    if cached is not None and cached[0] == key:
+        dist = cached[1]
+    else:
+        open_road = np.zeros(w.n, dtype=bool)
+        open_road[passable] = True
+        # Entering a region with US forces costs -log(1 - us_interdiction).
+        entry = [cost if here else 0.0 for here in us_here.tolist()]
+        dist = route_costs(w.adjacency, open_road.tolist(), sources, entry)
+        model.memo["supply_routes"] = (key, dist)
+    strength = model.force_by_region_of(model.roles["syrian_regime"])
     total = strength.sum()
     if total <= 0:
         return 0.0
     reached = sum(strength[r] * math.exp(-d) for r, d in dist.items() if w.is_syria[r])
     return float(np.clip(reached / total, 0.0, 1.0))
+
+
+def route_costs(
+    adjacency: tuple[tuple[int, ...], ...],
+    open_road: list[bool],
+    sources: list[int],
+    entry: list[float],
+) -> dict[int, float]:
+    """Cheapest cost of reaching each region from the sources through open regions (Dijkstra).
+
+    Entering region v costs ``entry[v]``. This is networkx's multi-source Dijkstra (the same
+    heap of (cost, order pushed, node), the same neighbour order, so the same costs in the same
+    order) on the network's adjacency lists, without building a subgraph every week.
+    """
+    dist: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    order = itertools.count()
+    fringe: list[tuple[float, int, int]] = []
+    for source in sources:
+        seen[source] = 0
+        heapq.heappush(fringe, (0, next(order), source))
+    while fringe:
+        d, _, v = heapq.heappop(fringe)
+        if v in dist:
+            continue
+        dist[v] = d
+        for u in adjacency[v]:
+            if not open_road[u] or u in dist:
+                continue
+            du = d + entry[u]
+            if u not in seen or du < seen[u]:
+                seen[u] = du
+                heapq.heappush(fringe, (du, next(order), u))
+    return dist

@@ -109,7 +109,7 @@ def offensive(model: EscalationModel) -> None:
     for r, ctrl in enumerate(model.controller):
         if ctrl not in (regime, isis) or not w.is_syria[r]:
             continue
-        neighbours = [q for q in w.graph.neighbors(r) if model.controller[q] == hts]
+        neighbours = [q for q in w.adjacency[r] if model.controller[q] == hts]
         if not neighbours:
             continue
         attack = sum(hts_power[q] for q in neighbours) * p.hts_attack_advantage
@@ -138,8 +138,14 @@ def fill_vacuum(model: EscalationModel) -> None:
     for r, ctrl in enumerate(model.controller):
         if ctrl != UNGOVERNED or not w.is_syria[r]:
             continue
-        around = set(w.graph.neighbors(r))
-        near = [f for f in model.forces if f.actor_id in rebels and f.region in around]
+        # Rebel forces next door, in the model's order (the first of equals is chosen).
+        near = [
+            a
+            for q in w.adjacency[r]
+            for a in model.space[q].agents
+            if isinstance(a, ArmedForce) and a.actor_id in rebels
+        ]
+        near.sort(key=lambda f: f.unique_id)
         if not near:
             continue
         best = max(near, key=lambda f: (f.actor_id == hts, f.effective, f.unit_id))
@@ -184,7 +190,7 @@ def _capture(
     model.chaos[r] = 1.0
     regime = model.roles["syrian_regime"]
     # Defenders are routed and fall back to a friendly region next door, or dissolve.
-    fallback = [q for q in w.graph.neighbors(r) if model.controller[q] == regime]
+    fallback = [q for q in w.adjacency[r] if model.controller[q] == regime]
     for a in list(model.space[r].agents):
         if isinstance(a, IsisCell):
             a.strength -= model.rng.binomial(int(a.strength), p.rout_loss)

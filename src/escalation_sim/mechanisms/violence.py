@@ -31,12 +31,13 @@ month before the offensive); with the mechanism off it is 1 throughout.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import ArmedForce, affinity_distance
-from escalation_sim.mechanisms.common import chaos_boost
+from escalation_sim.agents import ArmedForce
+from escalation_sim.mechanisms.common import chaos_boost, sectarian_distance
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -69,7 +70,7 @@ def step(model: EscalationModel) -> None:
 def coalition_support(model: EscalationModel) -> np.ndarray:
     """Coalition air and intelligence support per region, in [0, 1]."""
     w = model.world
-    us = model.force_by_region(lambda f: f.actor_id == model.roles["us"]) > 0
+    us = model.force_by_region_of(model.roles["us"]) > 0
     support = np.where(w.is_syria & us, 1.0, 0.0)
     if us[w.is_iraq].any():
         support[w.is_iraq] = model.actors[model.roles["iraq"]].alignment
@@ -79,11 +80,12 @@ def coalition_support(model: EscalationModel) -> np.ndarray:
 def attacks(model: EscalationModel) -> None:
     """Draw each cell's attacks, their deaths and their targets."""
     p, w, rng = model.p, model.world, model.rng
-    cells = list(model.cells)
-    if not cells:
+    table = model.cell_table
+    rows = table.rows()
+    if not len(rows):
         return
-    regions = np.fromiter((c.cell.coordinate for c in cells), dtype=int, count=len(cells))
-    strength = np.fromiter((c.strength for c in cells), dtype=float, count=len(cells))
+    regions = table.region[rows]
+    strength = table.strength[rows]
     motivation = 1 + chaos_boost(model)
     if model.mech["sectarian_backlash"]:
         motivation = motivation + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
@@ -100,54 +102,91 @@ def attacks(model: EscalationModel) -> None:
     deaths = np.floor(p.attack_deaths_scale * (u ** (-1.0 / (p.deaths_alpha - 1.0)) - 1.0))
     deaths = np.minimum(deaths, p.attack_deaths_max).astype(int)
     isis_aff = model.actors[model.roles["isis"]].affinity
-    for r, d in zip(where, deaths, strict=True):
-        target = pick_target(model, int(r), isis_aff)
+    # A region's targets and their chances hold until an attack there hits a force (which
+    # changes the force's strength, never who is there).
+    targets: dict[int, tuple[list[ArmedForce | str], list[float]]] = {}
+    present: dict[int, list[ArmedForce]] = {}
+    for r, d in zip(where.tolist(), deaths.tolist(), strict=True):
+        if r not in targets:
+            if r not in present:
+                present[r] = [a for a in model.space[r].agents if isinstance(a, ArmedForce)]
+            targets[r] = target_chances(model, r, isis_aff, present[r])
+        options, cdf = targets[r]
+        target = options[bisect.bisect_right(cdf, rng.random())] if options else "civilians"
         if isinstance(target, ArmedForce):
             target.strength = max(1.0, target.strength - d)
             label = target.unit_id
+            del targets[r]
         else:
             label = target
-        model.record_event(int(r), model.roles["isis"], int(d), label)
+        model.record_event(r, model.roles["isis"], d, label)
         if w.is_iraq[r]:
             model.attacks_iraq += 1
-            model.deaths_iraq += int(d)
+            model.deaths_iraq += d
         elif w.is_syria[r]:
             model.attacks_syria += 1
-            model.deaths_syria += int(d)
+            model.deaths_syria += d
 
 
 def pick_target(model: EscalationModel, region: int, isis_aff: np.ndarray) -> ArmedForce | str:
     """A force in the region or ``civilians:<sect>``, by exposure and sectarian distance."""
-    w = model.world
+    options, cdf = target_chances(model, region, isis_aff)
+    if not options:
+        return "civilians"
+    return options[bisect.bisect_right(cdf, model.rng.random())]
+
+
+def target_chances(
+    model: EscalationModel,
+    region: int,
+    isis_aff: np.ndarray,
+    forces: list[ArmedForce] | None = None,
+) -> tuple[list[ArmedForce | str], list[float]]:
+    """The targets in a region and the cumulative chance of each (``pick_target`` draws from it).
+
+    Half the exposure is civilian (split by sect), half the forces present (by strength). The
+    cumulative chances are those ``numpy.random.Generator.choice`` would build from the weights,
+    so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
+    region, in the order it holds them (default: looked up).
+    """
     exponent = model.p.sectarian_targeting if model.mech["sectarian_backlash"] else 0.0
-    forces = [a for a in model.space[region].agents if isinstance(a, ArmedForce)]
-    pop = w.population[region]
-    total_pop = pop.sum()
+    civilians = model.memo.get(("civilian_targets", region, exponent))
+    if civilians is None:  # populations and affinities do not change during a run
+        civilians = model.memo[("civilian_targets", region, exponent)] = _civilian_targets(
+            model, region, isis_aff, exponent
+        )
+    options: list[ArmedForce | str] = list(civilians[0])
+    weights: list[float] = list(civilians[1])
+    if forces is None:
+        forces = [a for a in model.space[region].agents if isinstance(a, ArmedForce)]
     security = sum(f.effective for f in forces)
-    options: list[ArmedForce | str] = []
-    weights: list[float] = []
-    # Half the exposure is civilian (split by sect), half the forces present (by strength).
-    for k, sect in enumerate(w.sects):
-        if pop[k] > 0:
-            distance = _distance(model, ("sect", k), isis_aff, np.eye(len(w.sects))[k])
-            options.append(f"civilians:{sect}")
-            weights.append(0.5 * pop[k] / total_pop * distance**exponent)
     for f in forces:
-        distance = _distance(model, ("force", f.unique_id), isis_aff, f.affinity)
+        distance = sectarian_distance(model, ("isis", f.unique_id), isis_aff, f.affinity)
         options.append(f)
         weights.append(0.5 * f.effective / max(security, 1e-9) * distance**exponent)
     if not options:
-        return "civilians"
+        return options, []
     wts = np.asarray(weights) + 1e-12
-    return options[int(model.rng.choice(len(options), p=wts / wts.sum()))]
+    cdf = (wts / wts.sum()).cumsum()
+    cdf /= cdf[-1]
+    return options, cdf.tolist()
 
 
-def _distance(model: EscalationModel, key: tuple, a: np.ndarray, b: np.ndarray) -> float:
-    """Sectarian distance from ISIS, memoised per target (affinities do not change in a run)."""
-    cache = model.__dict__.setdefault("_isis_distance", {})
-    if key not in cache:
-        cache[key] = affinity_distance(a, b)
-    return cache[key]
+def _civilian_targets(
+    model: EscalationModel, region: int, isis_aff: np.ndarray, exponent: float
+) -> tuple[list[str], list[float]]:
+    """Civilians of each sect in a region as targets, and their (unnormalised) weights."""
+    w = model.world
+    sects = np.eye(len(w.sects))  # a civilian of sect k has affinity e_k
+    pop = w.population[region]
+    total_pop = pop.sum()
+    options, weights = [], []
+    for k, sect in enumerate(w.sects):
+        if pop[k] > 0:
+            distance = sectarian_distance(model, ("isis", "sect", k), isis_aff, sects[k])
+            options.append(f"civilians:{sect}")
+            weights.append(0.5 * pop[k] / total_pop * distance**exponent)
+    return options, weights
 
 
 def counter_terrorism(model: EscalationModel) -> None:
@@ -159,12 +198,18 @@ def counter_terrorism(model: EscalationModel) -> None:
     if model.mech["intel_sharing"]:
         rate = rate * (1 + p.intel_efficiency * w.is_iraq)
     rate = np.clip(rate * (1 - model.chaos), 0.0, 1.0)
-    for cell in list(model.cells):
-        r = cell.cell.coordinate
-        if rate[r] > 0:
-            cell.strength -= rng.binomial(int(cell.strength), rate[r])
-            if cell.strength < 1:
-                cell.remove()
+    # One binomial per cell where the rate is positive, in the cells' order: the same draws as
+    # a loop over cells, in one call.
+    table = model.cell_table
+    rows = table.rows()
+    cell_rate = rate[table.region[rows]]
+    hit = cell_rate > 0
+    rows, cell_rate = rows[hit], cell_rate[hit]
+    if not len(rows):
+        return
+    table.strength[rows] -= rng.binomial(table.strength[rows].astype(np.int64), cell_rate)
+    for row in rows[table.strength[rows] < 1].tolist():
+        table.agents[row].remove()
 
 
 def decapitation(model: EscalationModel) -> None:
