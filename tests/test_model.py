@@ -1,5 +1,6 @@
 """The model's structure, the Mesa 3.5 API it is built on, and reproducibility."""
 
+import dataclasses
 import gc
 import io
 import weakref
@@ -138,3 +139,15 @@ def test_default_run_is_quick_enough_to_time_in_benchmarks():
 
 def test_isis_cells_are_cell_agents():
     assert issubclass(IsisCell, CellAgent) and issubclass(ArmedForce, CellAgent)
+
+
+def test_next_hop_stays_put_when_the_goal_is_unreachable():
+    m = EscalationModel(rng=0)
+    w = m.world
+    a, b = w.index["baghdad"], w.index["damascus"]
+    assert w.next_hop(a, a) == a
+    step = w.next_hop(a, b)
+    assert step in set(w.graph.neighbors(a))
+    # An island node nobody can reach: a force heading there stays where it is.
+    island = dataclasses.replace(w, adjacency=((1,), (0,), ()), _to={})
+    assert island.next_hop(0, 2) == 0 and island.next_hop(0, 1) == 1

@@ -36,9 +36,11 @@ def test_recruits_add_up_to_the_weekly_outcomes(collapsed):
     ts = collapsed.timeseries()
     iraq, syria = df[df.country == "IRQ"], df[df.country == "SYR"]
     assert iraq["recruits"].sum() == ts["isis_recruits_iraq"].sum() > 0
-    # The weekly Syrian count adds the detainees who escaped; recruits are recruits only.
-    freed = ts["prison_escapees"].sum()
+    # The weekly Syrian count adds the fighters freed from prisons and camps; recruits are
+    # recruits only. Not every escapee rejoins ISIS.
+    freed = ts["isis_fighters_freed"].sum()
     assert syria["recruits"].sum() == ts["isis_recruits_syria"].sum() - freed > 0
+    assert 0 < freed < ts["prison_escapees"].sum() + 41700
     assert (df["recruits"] >= 0).all()
     assert df["recruits"].dtype == np.int64
 

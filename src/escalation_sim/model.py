@@ -42,6 +42,7 @@ WEEKLY_COUNTERS = (
     "recruits_iraq",
     "recruits_syria",
     "escapees",
+    "freed",
     "decapitations",
     "fled_to_iraq",
     "hts_captures",
@@ -387,8 +388,8 @@ class EscalationModel(Model):
         ``active_share`` (share of potential recruits Epstein's rule made active in the latest
         week) and ``recruits``: ISIS recruits raised there by the recruitment phase since
         week 0. In Iraq they add up to the weekly ``isis_recruits_iraq``; in Syria to
-        ``isis_recruits_syria`` less ``prison_escapees`` (fighters freed from prisons and camps
-        are not recruits).
+        ``isis_recruits_syria`` less ``isis_fighters_freed`` (fighters freed from prisons and
+        camps are not recruits).
         """
         w = self.world
         pop = w.population.sum(axis=1)

@@ -59,15 +59,16 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "hts_regions": "regions HTS holds",
     "isis_cohesion": "ISIS leadership cohesion, 0-1",
     "isis_recruits_iraq": "new ISIS fighters recruited in Iraq this week",
-    "isis_recruits_syria": "new ISIS fighters recruited or freed in Syria this week",
+    "isis_recruits_syria": "new ISIS fighters in Syria this week: recruits and freed fighters",
     "prison_escapees": "detainees who escaped this week",
+    "isis_fighters_freed": "escaped detainees and camp residents who joined ISIS this week",
     "decapitations": "senior ISIS leaders killed this week",
     "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
 }
 
 #: Run-level outcome -> description.
 RUN_OUTCOMES: dict[str, str] = {
-    "isis_resurgence": "ISIS resurgence in Iraq (definition in the module docstring)",
+    "isis_resurgence": "ISIS resurgence in Iraq: holds an Iraqi region, or sustained attacks",
     "resurgence_week": "first week the resurgence condition held (null if never)",
     "isis_fighters_iraq_final": "ISIS fighters in Iraq at the end",
     "isis_fighters_iraq_peak": "highest weekly ISIS fighters in Iraq",
@@ -124,7 +125,8 @@ def measure(model: EscalationModel) -> None:
         "hts_regions": sum(1 for c in model.controller if c == hts),
         "isis_cohesion": float(model.isis_cohesion),
         "isis_recruits_iraq": model.recruits_iraq,
-        "isis_recruits_syria": model.recruits_syria + model.escapees,
+        "isis_recruits_syria": model.recruits_syria + model.freed,
+        "isis_fighters_freed": model.freed,
         "prison_escapees": model.escapees,
         "decapitations": model.decapitations,
         "syrian_soldiers_fled_iraq": model.fled_to_iraq,

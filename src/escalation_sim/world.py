@@ -83,7 +83,7 @@ class World:
 
         Of the neighbours one hop closer to the goal, the first in the graph's adjacency order:
         the path networkx's breadth-first ``shortest_path`` returns (it discovers nodes in that
-        order), without a table of all pairs. An unreachable goal is returned as is.
+        order), without a table of all pairs. With the goal unreachable, it stays where it is.
         """
         if here == goal:
             return here
@@ -92,7 +92,7 @@ class World:
             search = self._to[goal] = _Search(self.adjacency, goal)
         d = search.reach(here)
         if d >= UNREACHABLE:
-            return goal
+            return here
         return next(q for q in self.adjacency[here] if search.dist[q] == d - 1)
 
 

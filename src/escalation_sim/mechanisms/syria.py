@@ -250,5 +250,6 @@ def breakouts(model: EscalationModel) -> None:
             joined_camp, model.camp_iraqi[r]
         )
         total = fighters + joined_camp
+        model.freed += int(total)
         add_recruits(model, int(r), int(iraqi), iraqi=True)
         add_recruits(model, int(r), int(total - iraqi), iraqi=False)
