@@ -124,7 +124,11 @@ def run_sweep(
             executor = executor or make_executor(workers)
             size = batch_size or _auto_batch(pending, executor.workers)
             specs = _pending_specs(exp, set(zip(done["point_id"], done["seed_index"], strict=True)))
-            tasks = ((job, list(b)) for b in itertools.batched(specs, size))
+            if batch_size:
+                batches = itertools.batched(specs, size)
+            else:
+                batches = _guided_batches(specs, pending, executor.workers, size)
+            tasks = ((job, list(b)) for b in batches)
             writer = _ChunkWriter(store, schemas, chunk_runs, flush_seconds)
             bar = _progress(progress, exp, stored, executor, size)
             try:
@@ -206,6 +210,23 @@ def _auto_batch(pending: int, workers: int) -> int:
     return max(1, min(8, math.ceil(pending / (8 * max(1, workers)))))
 
 
+def _guided_batches(specs: Iterator[RunSpec], pending: int, workers: int, largest: int):
+    """Batches of at most ``largest`` runs that shrink towards the end of the sweep.
+
+    Guided scheduling: each batch takes about the remaining runs / (2 x workers), capped at
+    ``largest``, so the last tasks are single runs and no worker sits idle while another
+    finishes a full batch. Batching never changes a run's seed or result.
+    """
+    remaining = pending
+    while remaining > 0:
+        size = max(1, min(largest, math.ceil(remaining / (2 * max(1, workers)))))
+        batch = list(itertools.islice(specs, size))
+        if not batch:
+            return
+        remaining -= len(batch)
+        yield batch
+
+
 def _write_design(exp: Experiment, out: Path) -> None:
     from escalation_sim.experiments.store import atomic_write
 
@@ -257,7 +278,7 @@ def _progress(enabled: bool, exp: Experiment, done: int, executor: Executor, siz
     return tqdm(
         total=exp.runs_total,
         initial=done,
-        desc=f"{exp.name} ({executor.name}, {size}/task)",
+        desc=f"{exp.name} ({executor.name}, up to {size}/task)",
         unit="run",
         dynamic_ncols=True,
         smoothing=0.1,
