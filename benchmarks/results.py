@@ -191,6 +191,7 @@ def throughput_section(t: dict) -> tuple[list[str], list[list]]:
             ]
         )
     local, dask = t["speedup_2_over_1_workers_local"], t["speedup_2_over_1_workers_dask"]
+    ceil = t.get("parallel_ceiling", {}).get("speedup")
     lines = [
         "## 3. Sweep throughput: 1 and 2 workers, local processes and Dask",
         "",
@@ -213,7 +214,15 @@ def throughput_section(t: dict) -> tuple[list[str], list[list]]:
         ),
         "On 2 cores the speed-up cannot exceed 2, and work by other processes ('load before') "
         "takes it down; so does the last task of a sweep running alone. "
-        f"Speed-up, 2 workers over 1: local **{local:.2f}x**, Dask **{dask:.2f}x**. Dask / "
+        f"Speed-up, 2 workers over 1: local **{local:.2f}x**, Dask **{dask:.2f}x**. "
+        + (
+            f"The machine's own ceiling, measured in the same run (two processes running the "
+            f"model alone, no runner, no I/O): **{ceil:.2f}x**; the runner reaches "
+            f"{local / ceil:.0%} of it locally and {dask / ceil:.0%} on Dask. "
+            if ceil
+            else ""
+        )
+        + "Dask / "
         f"local throughput on 2 workers: {t['dask_over_local_runs_per_second_2_workers']:.2f}. "
         f"Identical runs all four ways: {t['identical_runs_all_four_ways']}.",
         "",
