@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -127,6 +128,27 @@ def parallel_ceiling(n: int = 40) -> dict:
     return {"runs_per_process": n, "one_seconds": one, "two_seconds": two, "speedup": 2 * one / two}
 
 
+def pool_start(workers: int = 2) -> float:
+    """Seconds for the local backend to start its fork server and workers and return two no-ops.
+
+    A fixed cost of every local sweep with more than one worker (the fork server imports the
+    model before forking); a 1-worker sweep runs in process and does not pay it. The fork server
+    outlives the pool, so only the first call in a process measures it: call it in a fresh one
+    (``--pool-start``).
+    """
+    import operator
+
+    from escalation_sim.experiments.executors import ProcessExecutor
+
+    t = time.perf_counter()
+    executor = ProcessExecutor(workers)
+    try:
+        list(executor.map_unordered(operator.abs, [(1,), (2,)]))
+        return time.perf_counter() - t
+    finally:
+        executor.close()
+
+
 def main() -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
@@ -135,9 +157,13 @@ def main() -> dict:
     ap.add_argument("--repeats", type=int, default=1, help="ABBA pairs (medians)")
     ap.add_argument("--memory-weeks", type=int, default=4, help="weeks per run, memory runs")
     ap.add_argument("--child", choices=["local", "dask"], help=argparse.SUPPRESS)
+    ap.add_argument("--pool-start", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pool_start:
+        print(pool_start())
+        return {}
     if args.child:
         child(args.child, args.workers, (args.workdir / "config.toml").read_text(), args.workdir)
         return {}
@@ -163,6 +189,17 @@ def main() -> dict:
                 memory[f"{backend}_{n}"] = run_child(backend, 2, config, work / f"m-{backend}{n}")
 
     ceiling = parallel_ceiling()
+    start = statistics.median(
+        float(
+            subprocess.run(
+                [sys.executable, __file__, "--pool-start"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(3)
+    )
     throughput = {}
     for (backend, workers), ms in measured.items():
         med = {k: statistics.median(m[k] for m in ms) for k in ms[0]}
@@ -185,6 +222,11 @@ def main() -> dict:
         "speedup_2_over_1_workers_local": speedup("local"),
         "speedup_2_over_1_workers_dask": speedup("dask"),
         "parallel_ceiling": ceiling,
+        "local_pool_start_seconds": start,
+        "speedup_2_over_1_workers_local_without_pool_start": (
+            throughput["local_1"]["sweep_seconds"]
+            / (throughput["local_2"]["sweep_seconds"] - start)
+        ),
         "dask_over_local_runs_per_second_2_workers": (
             throughput["dask_2"]["runs_per_second"] / throughput["local_2"]["runs_per_second"]
         ),

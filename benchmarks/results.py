@@ -222,6 +222,15 @@ def throughput_section(t: dict) -> tuple[list[str], list[list]]:
             if ceil
             else ""
         )
+        + (
+            f"The local backend's 2 workers start from a fork server that imports the model "
+            f"first: {t['local_pool_start_seconds']:.2f} s before the first run (measured alone), "
+            f"a fixed cost the 1-worker sweep, run in process, does not pay; without it the local "
+            f"speed-up would be {t['speedup_2_over_1_workers_local_without_pool_start']:.2f}x, "
+            f"and a longer sweep approaches that. "
+            if "local_pool_start_seconds" in t
+            else ""
+        )
         + "Dask / "
         f"local throughput on 2 workers: {t['dask_over_local_runs_per_second_2_workers']:.2f}. "
         f"Identical runs all four ways: {t['identical_runs_all_four_ways']}.",
