@@ -38,7 +38,9 @@ from escalation_sim.agents import IsisCell
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
 
-PARAMETERS = (
+#: Parameters from which the model derives the border's detection chances
+#: (``EscalationModel._init_border``): a change to any of them means deriving them again.
+BORDER_PARAMETERS = (
     "border_hardening",
     "border_hardening_2024",
     "garrison_full",
@@ -47,6 +49,10 @@ PARAMETERS = (
     "detect_garrison",
     "corridor_leak",
     "intel_efficiency",
+)
+
+PARAMETERS = (
+    *BORDER_PARAMETERS,
     "detected_loss",
     "militia_speed",
     "isis_move_prob",

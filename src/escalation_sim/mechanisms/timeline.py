@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from escalation_sim.mechanisms.movement import BORDER_PARAMETERS
 from escalation_sim.params import Params
 
 if TYPE_CHECKING:
@@ -31,20 +32,6 @@ if TYPE_CHECKING:
     from escalation_sim.scenario.schema import TimelineEntry
 
 PARAMETERS: tuple[str, ...] = ()
-
-#: Parameters from which the model derives the border's detection chances.
-BORDER_PARAMETERS = frozenset(
-    {
-        "border_hardening",
-        "border_hardening_2024",
-        "garrison_full",
-        "detect_wall",
-        "detect_surveillance",
-        "detect_garrison",
-        "corridor_leak",
-        "intel_efficiency",
-    }
-)
 
 
 def step(model: EscalationModel) -> None:
