@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.design import SAMPLERS, Design, Domain, build_design
@@ -26,8 +25,8 @@ from escalation_sim.outcomes import RUN_OUTCOMES, WEEKLY_OUTCOMES
 from escalation_sim.scenario.loader import (
     bundled_scenarios,
     load_scenario,
+    parse_toml_model,
     resolve_scenario_path,
-    validation_error,
 )
 from escalation_sim.scenario.schema import Scenario
 
@@ -160,15 +159,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
 
 def parse_config(data: str | Mapping[str, Any], source: str = "<config>") -> ExperimentConfig:
     """Validate a config given as TOML text or an already parsed mapping."""
-    if isinstance(data, str):
-        try:
-            data = tomllib.loads(data)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(source, None, f"invalid TOML: {exc}") from None
-    try:
-        return ExperimentConfig.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, source, data) from None
+    return parse_toml_model(ExperimentConfig, data, source)
 
 
 @dataclass(frozen=True)

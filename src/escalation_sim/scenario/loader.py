@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.scenario.schema import Scenario
@@ -58,13 +58,22 @@ def parse_scenario(data: bytes | str | Mapping[str, Any], source: str = "<scenar
     """Validate a scenario given as TOML text or as an already parsed mapping."""
     if isinstance(data, bytes):
         data = data.decode("utf-8")
+    return parse_toml_model(Scenario, data, source)
+
+
+def parse_toml_model[M: BaseModel](model: type[M], data: str | Mapping[str, Any], source: str) -> M:
+    """Validate TOML text or a parsed mapping as ``model``; any error is a one-line ConfigError.
+
+    The one way files are read into schemas (scenarios, experiment configs), so broken TOML and
+    schema errors read the same whatever the file.
+    """
     if isinstance(data, str):
         try:
             data = tomllib.loads(data)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(source, None, f"invalid TOML: {exc}") from None
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, source, data) from None
 
