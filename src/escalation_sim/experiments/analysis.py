@@ -297,12 +297,19 @@ def sensitivity(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame | None:
     return pd.DataFrame.from_records(records)
 
 
+#: The columns each SALib method gives per parameter (with intervals from SALib's own bootstrap).
+INDEX_COLUMNS = {
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("mu_star", "mu_star_conf", "mu", "sigma"),
+}
+
+
 def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) -> list[dict]:
     from SALib.analyze import morris, sobol
 
     problem = design.problem
-    out = []
-    if design.sampler == "sobol":
+    method = "sobol" if design.sampler == "sobol" else "morris"
+    if method == "sobol":
         res = sobol.analyze(
             problem,
             y,
@@ -311,18 +318,6 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
             conf_level=confidence,
             seed=seed,
         )
-        for i, name in enumerate(problem["names"]):
-            out.append(
-                {
-                    "method": "sobol",
-                    "outcome": outcome,
-                    "parameter": name,
-                    "S1": float(res["S1"][i]),
-                    "S1_conf": float(res["S1_conf"][i]),
-                    "ST": float(res["ST"][i]),
-                    "ST_conf": float(res["ST_conf"][i]),
-                }
-            )
     else:
         res = morris.analyze(
             problem,
@@ -333,19 +328,15 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
             num_levels=int(design.settings.get("morris_levels", 4)),
             seed=seed,
         )
-        for i, name in enumerate(problem["names"]):
-            out.append(
-                {
-                    "method": "morris",
-                    "outcome": outcome,
-                    "parameter": name,
-                    "mu_star": float(res["mu_star"][i]),
-                    "mu_star_conf": float(res["mu_star_conf"][i]),
-                    "mu": float(res["mu"][i]),
-                    "sigma": float(res["sigma"][i]),
-                }
-            )
-    return out
+    return [
+        {
+            "method": method,
+            "outcome": outcome,
+            "parameter": name,
+            **{col: float(res[col][i]) for col in INDEX_COLUMNS[method]},
+        }
+        for i, name in enumerate(problem["names"])
+    ]
 
 
 def _series(group: pd.DataFrame | None, outcome: str) -> pd.Series:
