@@ -298,6 +298,10 @@ def sensitivity(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame | None:
 
 
 #: The columns each SALib method gives per parameter (with intervals from SALib's own bootstrap).
+#: Resamples of SALib's bootstrap for the index intervals (fixed; ``[analysis] resamples`` sets
+#: those of the BCa and effect intervals).
+SALIB_RESAMPLES = 1000
+
 INDEX_COLUMNS = {
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
     "morris": ("mu_star", "mu_star_conf", "mu", "sigma"),
@@ -314,7 +318,7 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
             problem,
             y,
             calc_second_order=bool(design.settings.get("second_order")),
-            num_resamples=1000,
+            num_resamples=SALIB_RESAMPLES,
             conf_level=confidence,
             seed=seed,
         )
@@ -323,7 +327,7 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
             problem,
             design.samples,
             y,
-            num_resamples=1000,
+            num_resamples=SALIB_RESAMPLES,
             conf_level=confidence,
             num_levels=int(design.settings.get("morris_levels", 4)),
             seed=seed,
