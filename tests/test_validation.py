@@ -60,6 +60,28 @@ def test_compare_on_a_toy_series():
     assert row["ratio"] == pytest.approx(20 / 9929)
 
 
+def test_hindcast_names_no_observed_peak_where_the_record_misses_the_models():
+    # Iraq's attacks are recorded for 2013 and 2017-19 only: a model peaking in 2014 cannot be
+    # said to peak earlier or later than the record, nor the record to collapse from 2013.
+    years = list(range(2013, 2020))
+    yearly = pd.DataFrame(
+        {
+            "year": years,
+            "isis_deaths_iraq": [10, 20, 18, 15, 8, 2, 1],
+            "isis_attacks_iraq": [5, 30, 20, 10, 5, 2, 1],
+            "isis_attacks_syria": [1] * 7,
+            "isis_deaths_syria": [1] * 7,
+            "run": [0] * 7,
+        }
+    )
+    _, fits = compare(yearly, observed())
+    attacks = fits["isis_attacks_iraq"]
+    assert attacks["model_peak_year"] == 2014
+    assert attacks["observed_peak_year"] is None and attacks["observed_collapsed_by_2018"] is None
+    assert fits["isis_deaths_syria"]["observed_peak_year"] is None  # one observed year
+    assert fits["isis_deaths_iraq"]["observed_peak_year"] == 2014  # 2014 is in the record
+
+
 def test_seeds_are_spawned_reproducibly():
     assert spawn_seeds(0, 3) == spawn_seeds(0, 3)
     assert len(set(spawn_seeds(0, 50))) == 50 and spawn_seeds(1, 3) != spawn_seeds(0, 3)

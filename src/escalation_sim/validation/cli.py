@@ -122,7 +122,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
             ratio = f"{f['ratio_median']:.2f}" if f["ratio_median"] is not None else "n/a"
             print(
                 f"{name}: r = {r}, median ratio model/observed {ratio}, peak "
-                f"{f['model_peak_year']} (observed {f['observed_peak_year']})"
+                f"{f['model_peak_year']} (observed {f['observed_peak_year'] or 'n/a'})"
             )
         print(f"  wrote {args.out}/")
     return 0

@@ -112,6 +112,11 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
     r = None
     if len(both) >= 3 and both["observed"].std() > 0 and both["mean"].std() > 0:
         r = float(np.corrcoef(both["mean"], both["observed"])[0, 1])
+    model_peak = int(table.loc[table["mean"].idxmax(), "year"])
+    # The record names a peak (and so a collapse from it) only if it has at least three years
+    # and covers the model's peak year: otherwise the highest observed year says nothing about
+    # whether the two peaks coincide (Iraq's attacks lack 2014-16; Syria has one year).
+    peaked = len(both) >= 3 and model_peak in set(both["year"])
     return {
         "years_compared": [int(y) for y in both["year"]],
         "pearson_r": r,
@@ -119,12 +124,10 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
             int(y): round(float(v), 3) for y, v in zip(both.year, both.ratio, strict=True)
         },
         "ratio_median": float(both["ratio"].median()) if len(both) else None,
-        "model_peak_year": int(table.loc[table["mean"].idxmax(), "year"]),
-        "observed_peak_year": int(both.loc[both["observed"].idxmax(), "year"])
-        if len(both)
-        else None,
+        "model_peak_year": model_peak,
+        "observed_peak_year": int(both.loc[both["observed"].idxmax(), "year"]) if peaked else None,
         "model_collapsed_by_2018": collapsed(table["year"], table["mean"]),
-        "observed_collapsed_by_2018": collapsed(both["year"], both["observed"]),
+        "observed_collapsed_by_2018": collapsed(both["year"], both["observed"]) if peaked else None,
     }
 
 
@@ -162,10 +165,11 @@ def summary_markdown(summary: dict[str, Any], table: pd.DataFrame) -> str:
         r = f"{f['pearson_r']:.2f}" if f["pearson_r"] is not None else "n/a"
         ratio = f"{f['ratio_median']:.2f}" if f["ratio_median"] is not None else "n/a"
         years = ", ".join(str(y) for y in f["years_compared"]) or "none"
+        keys = ("observed_peak_year", "observed_collapsed_by_2018")
+        observed = ["-" if f[k] is None else f[k] for k in keys]
         lines.append(
             f"| {name} | {years} | {r} | {ratio} | {f['model_peak_year']} / "
-            f"{f['observed_peak_year']} | {f['model_collapsed_by_2018']} / "
-            f"{f['observed_collapsed_by_2018']} |"
+            f"{observed[0]} | {f['model_collapsed_by_2018']} / {observed[1]} |"
         )
     lines += ["", "| comparison | year | model mean | model 5-95% | observed | ratio |"]
     lines.append("|---|---|---|---|---|---|")
