@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from escalation_sim.cli import main
-from escalation_sim.validation.hindcast import compare, observed, sources, spawn_seeds
+from escalation_sim.validation.hindcast import compare, observed, sources
+from escalation_sim.validation.runs import spawn_seeds
 from escalation_sim.validation.tails import fit_tail
 
 

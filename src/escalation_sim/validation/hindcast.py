@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from escalation_sim.run import run
+from escalation_sim.validation.runs import seeded_runs
 
 SCENARIO = "hindcast_2013"
 
@@ -55,11 +55,6 @@ def sources() -> dict[str, dict[str, str]]:
     return tomllib.loads(data.read_text())
 
 
-def spawn_seeds(root: int, n: int) -> list[int]:
-    """Per-run seeds from ``SeedSequence(root).spawn(n)`` (one 32-bit integer each)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(root).spawn(n)]
-
-
 def run_hindcast(
     seeds: int, root: int = 0, progress: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -67,15 +62,9 @@ def run_hindcast(
 
     Both frames carry ``run`` (0..n-1) and ``seed`` (the run's own seed) on every row.
     """
-    run_seeds = spawn_seeds(root, seeds)
-    todo = list(enumerate(run_seeds))
-    if progress:
-        from tqdm import tqdm
-
-        todo = tqdm(todo, desc="hindcast runs", unit="run", leave=False)
     weekly, yearly = [], []
-    for i, seed in todo:
-        ts = run(SCENARIO, seed=seed).timeseries.assign(run=i, seed=seed)
+    for i, seed, result in seeded_runs(seeds, root, SCENARIO, None, progress, "hindcast runs"):
+        ts = result.timeseries.assign(run=i, seed=seed)
         weekly.append(ts)
         flows = ts[ts["week"] > 0]
         year = pd.to_datetime(flows["date"]).dt.year.rename("year")

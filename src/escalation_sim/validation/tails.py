@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from escalation_sim.run import run
-from escalation_sim.validation.hindcast import spawn_seeds
+from escalation_sim.scenario.loader import DEFAULT_SCENARIO
+from escalation_sim.validation.runs import seeded_runs
 
 BOHORQUEZ_ALPHA = 2.5
 
@@ -71,14 +71,9 @@ def pooled_events(
     progress: bool = False,
 ) -> pd.DataFrame:
     """ISIS attacks of ``seeds`` runs, pooled, with ``run`` and ``seed`` on every row."""
-    todo = list(enumerate(spawn_seeds(root, seeds)))
-    if progress:
-        from tqdm import tqdm
-
-        todo = tqdm(todo, desc="runs", unit="run", leave=False)
     frames = []
-    for i, seed in todo:
-        ev = run(scenario, seed=seed, weeks=weeks).events
+    for i, seed, result in seeded_runs(seeds, root, scenario, weeks, progress):
+        ev = result.events
         ev = ev[(ev["actor"] == "isis") & (ev["kind"] == "attack")]
         frames.append(ev.assign(run=i, seed=seed))
     return pd.concat(frames, ignore_index=True)
@@ -97,7 +92,7 @@ def tails_report(
     fit = fit_tail(events["deaths"].to_numpy())
     z = (fit["alpha"] - BOHORQUEZ_ALPHA) / fit["sigma"]
     summary = {
-        "scenario": scenario or "iraq_syria_2024",
+        "scenario": scenario or DEFAULT_SCENARIO,
         "runs": seeds,
         "root_seed": root,
         "attacks": len(events),
