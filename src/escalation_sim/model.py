@@ -304,14 +304,9 @@ class EscalationModel(Model):
         """Effective strength (strength x cohesion) of the Syrian regime's forces."""
         return float(sum(f.effective for f in self.forces_of("syrian_regime")))
 
-    def force_by_region(self, predicate=None) -> np.ndarray:
-        """Effective strength of forces per region, optionally filtered by ``predicate(force)``."""
-        table = self.force_table
-        mask = None
-        if predicate is not None:
-            forces = table.live()
-            mask = np.fromiter(map(predicate, forces), dtype=bool, count=len(forces))
-        return table.sum_by_region(self.world.n, mask)
+    def force_by_region(self) -> np.ndarray:
+        """Effective strength of all forces per region (``force_by_region_of``: some actors')."""
+        return self.force_table.sum_by_region(self.world.n)
 
     def force_flags(self, name: str, fn: Callable[[ArmedForce], bool]) -> np.ndarray:
         """``fn(force)`` for every force, in ``force_table.rows()`` order, as a boolean array.

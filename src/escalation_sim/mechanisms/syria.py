@@ -85,7 +85,7 @@ def collapse(model: EscalationModel, severity: float) -> None:
         if w.dist_to_iraq[f.region] == 1:
             model.fled_to_iraq += int(lost * p.collapse_flee_share)
     model.guards *= 1 - severity * p.collapse_guard_loss
-    held = model.force_by_region(lambda f: f.actor_id == regime)
+    held = model.force_by_region_of(regime)
     for r, ctrl in enumerate(model.controller):
         if ctrl == regime and held[r] < p.regime_hold_min:
             model.controller[r] = UNGOVERNED
@@ -101,9 +101,9 @@ def offensive(model: EscalationModel) -> None:
     if momentum <= 1e-3:
         return
     hts_forces = model.forces_of("hts")
-    hts_power = model.force_by_region(lambda f: f.actor_id == hts)
+    hts_power = model.force_by_region_of(hts)
     defended_by = _regime_side(model)
-    defence = model.force_by_region(lambda f: f.actor_id in defended_by)
+    defence = model.force_by_region_of(*defended_by)
     isis_defence = model.isis_by_region() * model.isis_cohesion
     candidates = []
     for r, ctrl in enumerate(model.controller):
