@@ -105,3 +105,14 @@ def sectarian_distance(model: EscalationModel, key: tuple, a: np.ndarray, b: np.
     if value is None:
         value = memo[key] = affinity_distance(a, b)
     return value
+
+
+def choice_cdf(weights: np.ndarray) -> list[float]:
+    """Cumulative chances of weighted options, built as ``numpy.random.Generator.choice`` does.
+
+    ``bisect.bisect_right(cdf, rng.random())`` then picks the option ``choice`` would, with one
+    uniform draw, and the cdf can be kept while the weights hold.
+    """
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf.tolist()

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import IsisCell
+from escalation_sim.mechanisms.common import choice_cdf
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -151,10 +152,7 @@ def move_choice(
     s = score[options] - p.isis_route_caution * risk
     if iraqi:  # Iraqi cells head for Iraq, and once there stay in it
         s += p.isis_iraq_pull * (1 + model.chaos[here]) * towards
-    prob = np.exp(s - s.max())
-    cdf = (prob / prob.sum()).cumsum()
-    cdf /= cdf[-1]
-    return options.tolist(), cdf.tolist(), risk.tolist()
+    return options.tolist(), choice_cdf(np.exp(s - s.max())), risk.tolist()
 
 
 def _routes(model: EscalationModel, here: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

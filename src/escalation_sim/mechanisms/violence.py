@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce
-from escalation_sim.mechanisms.common import chaos_boost, sectarian_distance
+from escalation_sim.mechanisms.common import chaos_boost, choice_cdf, sectarian_distance
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -128,26 +128,18 @@ def attacks(model: EscalationModel) -> None:
             model.deaths_syria += d
 
 
-def pick_target(model: EscalationModel, region: int, isis_aff: np.ndarray) -> ArmedForce | str:
-    """A force in the region or ``civilians:<sect>``, by exposure and sectarian distance."""
-    options, cdf = target_chances(model, region, isis_aff)
-    if not options:
-        return "civilians"
-    return options[bisect.bisect_right(cdf, model.rng.random())]
-
-
 def target_chances(
     model: EscalationModel,
     region: int,
     isis_aff: np.ndarray,
-    forces: list[ArmedForce] | None = None,
+    forces: list[ArmedForce],
 ) -> tuple[list[ArmedForce | str], list[float]]:
-    """The targets in a region and the cumulative chance of each (``pick_target`` draws from it).
+    """The targets in a region and the cumulative chance of each (``attacks`` draws from it).
 
     Half the exposure is civilian (split by sect), half the forces present (by strength). The
     cumulative chances are those ``numpy.random.Generator.choice`` would build from the weights,
     so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
-    region, in the order it holds them (default: looked up).
+    region, in the order it holds them.
     """
     exponent = model.p.sectarian_targeting if model.mech["sectarian_backlash"] else 0.0
     civilians = model.memo.get(("civilian_targets", region, exponent))
@@ -157,8 +149,6 @@ def target_chances(
         )
     options: list[ArmedForce | str] = list(civilians[0])
     weights: list[float] = list(civilians[1])
-    if forces is None:
-        forces = [a for a in model.space[region].agents if isinstance(a, ArmedForce)]
     security = sum(f.effective for f in forces)
     for f in forces:
         distance = sectarian_distance(model, ("isis", f.unique_id), isis_aff, f.affinity)
@@ -166,10 +156,7 @@ def target_chances(
         weights.append(0.5 * f.effective / max(security, 1e-9) * distance**exponent)
     if not options:
         return options, []
-    wts = np.asarray(weights) + 1e-12
-    cdf = (wts / wts.sum()).cumsum()
-    cdf /= cdf[-1]
-    return options, cdf.tolist()
+    return options, choice_cdf(np.asarray(weights) + 1e-12)
 
 
 def _civilian_targets(
