@@ -173,3 +173,28 @@ def test_sectarian_targeting_prefers_shia_targets():
 
 def test_seeds_per_arm():
     assert SEEDS >= 20
+
+
+def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
+    # Two theatres side by side: two Syrian shrines, and HTS at the second one only. A Shia
+    # militia that follows no commander this week goes to the shrine under threat, not simply
+    # to the first shrine in the file.
+    from escalation_sim.mechanisms import command
+    from escalation_sim.mechanisms.common import is_shia_militia
+    from escalation_sim.scenario.synthetic import replicate
+
+    model = EscalationModel(replicate(copies=2), {"shrine_mobilisation": 1.0}, rng=0)
+    w, hts, regime = model.world, model.roles["hts"], model.roles["syrian_regime"]
+    first, second = np.flatnonzero(w.shrine & w.is_syria)
+    for r in (first, *w.adjacency[first]):
+        if model.controller[r] == hts:
+            model.controller[r] = regime
+    model.controller[second] = hts
+    command.update_iran(model, model.actors[model.roles["iran"]])
+    assert model.threatened_shrines == [second]
+    militia = next(
+        f for f in model.forces if f.role == "expeditionary" and is_shia_militia(model, f)
+    )
+    militia.links = []  # no commander: its own inclination decides
+    command.decide(model, militia, restraint=0.0)
+    assert militia.deployed and militia.deploy_target == second

@@ -234,6 +234,7 @@ class EscalationModel(Model):
         self.supply_delivered = 1.0
         self.supply_transit_iraq = 0.0
         self.shrine_threat = 0.0
+        self.threatened_shrines: list[int] = []  # Syrian shrine regions HTS holds or borders
         self.sunni_tilt = 0.0
 
     def _init_recruit_sample(self) -> None:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.mechanisms.common import sectarian_distance, shia_share
+from escalation_sim.mechanisms.common import is_shia_militia, sectarian_distance
 
 if TYPE_CHECKING:
     from escalation_sim.agents import ArmedForce, StateActor
@@ -98,7 +98,7 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
     initial = max(model.initial_regime, 1e-9)
     regime_loss = max(0.0, 1.0 - model.regime_effective() / initial)
 
-    threatened_shrines = [
+    model.threatened_shrines = threatened_shrines = [
         r
         for r in np.flatnonzero(w.shrine & w.is_syria)
         if ctrl[r] == hts or any(ctrl[q] == hts for q in w.adjacency[r])
@@ -174,9 +174,8 @@ def decide(model: EscalationModel, force: ArmedForce, restraint: float) -> None:
     if (
         force.role == "expeditionary"
         and model.shrine_threat
-        and shia_share(model, force.affinity) > 0.5
+        and is_shia_militia(model, force)
         and model.rng.random() < p.shrine_mobilisation
     ):
-        shrines = np.flatnonzero(model.world.shrine & model.world.is_syria)
         force.deployed = True
-        force.deploy_target = int(shrines[0])
+        force.deploy_target = int(model.threatened_shrines[0])
