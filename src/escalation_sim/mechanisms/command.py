@@ -13,7 +13,7 @@ shrine_threat + sunni_tilt_weight x sunni_tilt, 0, 1)``, with regime_loss the sh
 regime's initial effective strength lost, shrine_threat 1 when HTS holds or borders a shrine
 region (mechanism 8) and sunni_tilt the share of Syria's population under HTS (mechanism 9). Iran
 orders deployment when demand > ``iran_deploy_threshold`` (to a threatened shrine, else to the
-regime region on the front nearest its corridor) and launches at Israel with intensity
+regime region on the front nearest Iraq) and launches at Israel with intensity
 ``iran_launch_intensity``.
 
 **Compliance** (7, ``militia_autonomy``). Each expeditionary or launcher force weighs every

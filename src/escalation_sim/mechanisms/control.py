@@ -4,8 +4,9 @@ ISIS holds a region when its fighters there number at least ``isis_control_min``
 effective strength (fighters x ISIS cohesion) exceeds ``isis_control_ratio`` x the effective
 strength of all other forces there (an insurgent needs far fewer fighters than the state to hold
 ground; Mosul fell in June 2014 to ~1,500 against a nominal ~30,000). When the condition fails,
-the region returns to its holder at the start of the run (or, in Syria, stays ungoverned if the
-regime was its holder and has gone).
+the region returns to its home holder: its holder at the start of the run, or the one a
+timeline's ``set_controller`` last gave it (or, in Syria, stays ungoverned if the regime was its
+holder and has gone).
 """
 
 from __future__ import annotations

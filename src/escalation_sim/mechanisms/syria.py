@@ -189,7 +189,8 @@ def _capture(
     model.controller[r] = actor
     model.chaos[r] = 1.0
     regime = model.roles["syrian_regime"]
-    # Defenders are routed and fall back to a friendly region next door, or dissolve.
+    # Defenders are routed and fall back to a regime region next door; with none, the regime's
+    # own formations dissolve and its allies' stay, depleted.
     fallback = [q for q in w.adjacency[r] if model.controller[q] == regime]
     for a in list(model.space[r].agents):
         if isinstance(a, IsisCell):

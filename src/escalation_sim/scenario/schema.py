@@ -180,7 +180,8 @@ TIMELINE_ACTIONS: dict[str, tuple[str, ...]] = {
     "set_controller": ("region", "controller"),
 }
 
-#: Parameters read only when the model is built, so a timeline cannot change them mid-run.
+#: Parameters a timeline may not change mid-run: read only when the model is built, or
+#: (``syria_collapse_week``) a schedule that a timeline expresses with its own dated entries.
 INIT_ONLY_PARAMETERS = frozenset(
     {
         "recruit_sample",
