@@ -13,6 +13,7 @@ from mesa.discrete_space import CellAgent, Network
 
 from escalation_sim import RUN_OUTCOMES, WEEKLY_OUTCOMES, EscalationModel, run
 from escalation_sim.agents import ArmedForce, IsisCell, StateActor
+from escalation_sim.run import write_run
 
 
 def test_builds_default_scenario_on_a_network(scenario):
@@ -151,3 +152,13 @@ def test_next_hop_stays_put_when_the_goal_is_unreachable():
     # An island node nobody can reach: a force heading there stays where it is.
     island = dataclasses.replace(w, adjacency=((1,), (0,), ()), _to={})
     assert island.next_hop(0, 2) == 0 and island.next_hop(0, 1) == 1
+
+
+def test_a_run_without_events_gives_the_same_series_and_outcomes(tmp_path):
+    full = run(seed=3, weeks=30)
+    lean = run(seed=3, weeks=30, events=False)
+    assert lean.events is None and len(full.events) > 0
+    pd.testing.assert_frame_equal(lean.timeseries, full.timeseries)
+    assert lean.outcomes == full.outcomes
+    written = {p.name for p in write_run(lean, tmp_path, plots=False)}
+    assert written == {"timeseries.parquet", "outcomes.json"}

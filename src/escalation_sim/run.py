@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from escalation_sim.model import EscalationModel
+from escalation_sim.outcomes import run_outcomes
 from escalation_sim.scenario.schema import Scenario
 
 
@@ -23,7 +24,7 @@ class RunResult:
     Attributes:
         timeseries: One row per week (``week``, ``date``, every weekly outcome).
         outcomes: Run-level outcomes (``isis_resurgence`` and totals).
-        events: One row per attack or strike.
+        events: One row per attack or strike (``None`` when the run was asked not to keep them).
         parameters: Parameter values and switches used.
         seed: The seed of the run.
         scenario: The scenario's name.
@@ -32,7 +33,7 @@ class RunResult:
 
     timeseries: pd.DataFrame
     outcomes: dict[str, Any]
-    events: pd.DataFrame
+    events: pd.DataFrame | None
     parameters: dict[str, Any]
     seed: int
     scenario: str
@@ -46,6 +47,7 @@ def run(
     weeks: int | None = None,
     progress: bool = False,
     keep_model: bool = False,
+    events: bool = True,
 ) -> RunResult:
     """Build a model, run it for ``weeks`` (default: the scenario's horizon), collect results.
 
@@ -56,6 +58,7 @@ def run(
         weeks: Weeks to simulate.
         progress: Show a progress bar (tqdm) on stderr.
         keep_model: Keep the model on the result (for notebooks).
+        events: Build the table of events (a sweep, which does not store them, skips it).
     """
     model = EscalationModel(scenario, overrides, rng=seed)
     horizon = int(weeks if weeks is not None else model.spec.meta.weeks)
@@ -66,10 +69,11 @@ def run(
             model.step()
     else:
         model.run_for(horizon)
+    timeseries = model.timeseries()
     return RunResult(
-        timeseries=model.timeseries(),
-        outcomes=model.outcomes(),
-        events=model.events_frame(),
+        timeseries=timeseries,
+        outcomes=run_outcomes(timeseries, model.p),  # as model.outcomes(), without a second table
+        events=model.events_frame() if events else None,
         parameters=model.parameters(),
         seed=int(seed),
         scenario=model.spec.meta.name,
@@ -78,20 +82,25 @@ def run(
 
 
 def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
-    """Write ``timeseries.parquet``, ``events.parquet``, ``outcomes.json`` and the plots.
+    """Write ``timeseries.parquet``, ``events.parquet`` (if kept), ``outcomes.json`` and plots.
 
     Each file is written to a temporary name and moved into place, so a crash never leaves a
     half-written file behind.
     """
     out.mkdir(parents=True, exist_ok=True)
     written = [
-        _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)),
-        _atomic(out / "events.parquet", lambda p: result.events.to_parquet(p, index=False)),
+        _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    ]
+    if result.events is not None:
+        written.append(
+            _atomic(out / "events.parquet", lambda p: result.events.to_parquet(p, index=False))
+        )
+    written.append(
         _atomic(
             out / "outcomes.json",
             lambda p: p.write_text(json.dumps(_outcomes_doc(result), indent=2)),
-        ),
-    ]
+        )
+    )
     if plots:
         from escalation_sim import plots as plotting
 

@@ -79,6 +79,7 @@ def execute_run(job: Job, spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame |
             overrides={**job.overrides, **spec.params},
             seed=spec.seed,
             weeks=job.weeks,
+            events=False,  # a sweep stores runs and weekly series only
         )
     except Exception as exc:
         row.update(status="error", error=describe_error(exc))
