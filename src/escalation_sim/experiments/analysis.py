@@ -175,7 +175,7 @@ def summarise(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
     the runs with a value (failed runs, and "never" for week-valued outcomes, are left out).
     """
     a = exp.config.analysis
-    seed = exp.config.seeds.root if a.seed is None else a.seed
+    seed = exp.analysis_seed
     ok = runs[runs["status"] == "ok"]
     groups = {pid: g for pid, g in ok.groupby("point_id", sort=False)}
     stored = runs.groupby("point_id").size()
@@ -214,7 +214,7 @@ def effects(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
     ``excludes_zero`` (the interval lies wholly above or below 0).
     """
     a = exp.config.analysis
-    seed = exp.config.seeds.root if a.seed is None else a.seed
+    seed = exp.analysis_seed
     paired = exp.config.seeds.common
     ok = runs[runs["status"] == "ok"]
     groups = {pid: g for pid, g in ok.groupby("point_id", sort=False)}
@@ -282,7 +282,7 @@ def sensitivity(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame | None:
         return None
     designs = [design] + ([design.screening] if design.screening is not None else [])
     a = exp.config.analysis
-    seed = exp.config.seeds.root if a.seed is None else a.seed
+    seed = exp.analysis_seed
     ok = runs[runs["status"] == "ok"]
     records = []
     for k, outcome in enumerate(exp.config.outcomes):
@@ -297,11 +297,11 @@ def sensitivity(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame | None:
     return pd.DataFrame.from_records(records)
 
 
-#: The columns each SALib method gives per parameter (with intervals from SALib's own bootstrap).
 #: Resamples of SALib's bootstrap for the index intervals (fixed; ``[analysis] resamples`` sets
 #: those of the BCa and effect intervals).
 SALIB_RESAMPLES = 1000
 
+#: The columns each SALib method gives per parameter (with intervals from SALib's own bootstrap).
 INDEX_COLUMNS = {
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
     "morris": ("mu_star", "mu_star_conf", "mu", "sigma"),

@@ -198,6 +198,12 @@ class Experiment:
         """Runs in the whole sweep: design points x seeds per point."""
         return len(self.design.points) * self.config.seeds.per_point
 
+    @property
+    def analysis_seed(self) -> int:
+        """Seed of the analysis' bootstrap generator: ``[analysis] seed``, else the seeds' root."""
+        a = self.config.analysis
+        return self.config.seeds.root if a.seed is None else a.seed
+
     def seeds_for(self, point_id: str) -> list[int]:
         """The seeds of a design point's runs, by seed index (see ``derive_seeds``)."""
         s = self.config.seeds

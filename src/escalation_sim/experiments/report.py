@@ -426,7 +426,7 @@ def _failures_section(results: SweepResults) -> list[str]:
 
 def _reading_section(exp: Experiment, conf: str) -> list[str]:
     a = exp.config.analysis
-    seed = exp.config.seeds.root if a.seed is None else a.seed
+    seed = exp.analysis_seed
     paired = exp.config.seeds.common
     return [
         "## How to read the numbers",

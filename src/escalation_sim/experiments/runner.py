@@ -135,9 +135,7 @@ def run_sweep(
                 with _stop_on_sigint(stop, bar):
                     for result in executor.map_unordered(run_batch, tasks, stop=stop):
                         writer.add(result)
-                        n_failed = sum(r["status"] != "ok" for r in result.runs)
-                        failed += n_failed
-                        stored += len(result.runs)
+                        failed += sum(r["status"] != "ok" for r in result.runs)
                         if bar is not None:
                             bar.update(len(result.runs))
                             if failed:
