@@ -283,7 +283,7 @@ def resolve(
     if scenario is None:
         scenario = _load_scenario(config.scenario, src)
     _check_outcomes(config, src)
-    domains_all = scenario_domains(scenario, config.overrides)
+    domains_all = scenario_domains(scenario)
     _check_overrides(config, domains_all, src)
     design = build_design(
         config.design,
@@ -305,20 +305,19 @@ def resolve(
     return exp
 
 
-def scenario_domains(scenario: Scenario, overrides: Mapping[str, Value] | None = None) -> dict:
-    """Every parameter and mechanism switch of a scenario as a ``Domain``.
+def scenario_domains(scenario: Scenario) -> dict:
+    """Every parameter and mechanism switch of a scenario as a ``Domain``, default its value.
 
-    Defaults take the fixed ``overrides`` into account (they are what the baseline starts from).
+    (A fixed override cannot also be a design parameter, so the defaults the baseline falls back
+    on are the scenario's own.)
     """
-    overrides = dict(overrides or {})
     out: dict[str, Domain] = {}
     for name, prm in scenario.parameters.items():
         kind = "int" if prm.is_int else "float"
-        default = overrides.get(name, prm.value)
-        out[name] = Domain(name, kind, prm.min, prm.max, default, prm.doc, prm.unit)
+        out[name] = Domain(name, kind, prm.min, prm.max, prm.value, prm.doc, prm.unit)
     for name, on in scenario.mechanisms.items():
         key = f"mechanisms.{name}"
-        out[key] = Domain(key, "switch", False, True, overrides.get(key, on), "switch", "")
+        out[key] = Domain(key, "switch", False, True, on, "switch", "")
     return out
 
 
