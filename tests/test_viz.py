@@ -264,3 +264,23 @@ def test_viz_command_rejects_a_bad_or_busy_port(capsys):
         assert main(["viz", "--port", str(port)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"error: --port: 127.0.0.1:{port} is already in use; choose another with --port N"
+
+
+def test_stopping_a_server_that_ignores_sigterm_kills_it_without_raising():
+    # What `escalation-sim viz` does on Ctrl+C: a server deaf to SIGTERM must not leave the
+    # command hanging or ending in a traceback.
+    import subprocess
+    import sys
+    import time
+
+    from escalation_sim.viz.server import _stop
+
+    deaf = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", deaf])
+    try:
+        time.sleep(0.5)  # let it install the handler
+        _stop(proc, group=False, grace=0.5)
+        assert proc.returncode == -9
+    finally:
+        proc.kill()
+        proc.wait()

@@ -123,17 +123,23 @@ def running_server(
         yield url
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server's process group: SIGTERM, then SIGKILL after 10 s."""
+def _stop(proc: subprocess.Popen, group: bool = True, grace: float = 10.0) -> None:
+    """Stop the server (its process group if ``group``): SIGTERM, SIGKILL after ``grace`` s."""
     if proc.poll() is not None:
         return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+
+    def send(sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            if group:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+
+    send(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
         proc.wait(timeout=10)
 
 
@@ -186,8 +192,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
             try:
                 return proc.wait()
             except (KeyboardInterrupt, SystemExit):
-                proc.terminate()  # never leave the server behind
-                proc.wait(timeout=15)
+                _stop(proc, group=False)  # never leave the server behind, nor hang on it
                 raise
     finally:
         signal.signal(signal.SIGTERM, previous)
