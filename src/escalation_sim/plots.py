@@ -54,12 +54,17 @@ PANELS: dict[str, list[tuple[str, str]]] = {
 
 
 def draw_panel(
-    ax: Axes, x: pd.Series, ts: pd.DataFrame, title: str, series: list[tuple[str, str]]
+    ax: Axes,
+    x: pd.Series,
+    ts: pd.DataFrame,
+    title: str,
+    series: list[tuple[str, str]],
+    fontsize: float = 10,
 ) -> None:
     """Draw one panel of weekly outcomes: each ``(column, label)`` of ``series`` against ``x``.
 
     The escalation ladder is drawn as steps on a fixed 0-4 axis; columns missing from ``ts`` are
-    skipped.
+    skipped. ``fontsize``: the title's; the legend's is 2 points smaller.
     """
     for column, label in series:
         if column not in ts:
@@ -69,9 +74,9 @@ def draw_panel(
             ax.set_ylim(-0.2, 4.2)
         else:
             ax.plot(x, ts[column], label=label, lw=1.4)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=fontsize)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=fontsize - 2, loc="upper left")
 
 
 def timeseries_figure(ts: pd.DataFrame, title: str = "") -> Figure:

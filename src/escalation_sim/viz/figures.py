@@ -187,10 +187,8 @@ def plots_figure(model: EscalationModel) -> Figure:
             weeks=int(model.p.syria_collapse_week)
         )
     for ax, (panel, series) in zip(axes, LIVE_PANELS.items(), strict=True):
-        draw_panel(ax, x, ts, panel, series)
-        ax.title.set_fontsize(9)
+        draw_panel(ax, x, ts, panel, series, fontsize=9)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=7, loc="upper left")
         if series[0][0] != "escalation_level":  # counts: from zero, whole numbers
             ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
             ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
