@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchlib import emit
+from benchlib import emit, step_through
 from mesa import Model
 from mesa.examples.basic.virus_on_network.model import VirusOnNetwork
 
@@ -37,16 +37,6 @@ from escalation_sim.mechanisms import PHASES, Phase
 
 WEEKS = 104
 VIRUS_AGENTS = 1000
-
-
-def step_through(model: Model, steps: int) -> tuple[float, int]:
-    """Step ``model``; return the wall time of the steps and the agent-steps done."""
-    agent_steps = 0
-    start = time.perf_counter()
-    for _ in range(steps):
-        agent_steps += len(model.agents)
-        model.step()
-    return time.perf_counter() - start, agent_steps
 
 
 def time_default(seed: int) -> dict:

@@ -21,7 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
-from benchlib import emit
+from benchlib import emit, step_through
 
 from escalation_sim import EscalationModel
 from escalation_sim.scenario import load_scenario
@@ -33,12 +33,7 @@ def measure(copies: int, weeks: int, seed: int) -> dict:
     start = time.perf_counter()
     model = EscalationModel(scenario, rng=seed)
     build = time.perf_counter() - start
-    agent_steps = 0
-    start = time.perf_counter()
-    for _ in range(weeks):
-        agent_steps += len(model.agents)
-        model.step()
-    seconds = time.perf_counter() - start
+    seconds, agent_steps = step_through(model, weeks)
     return {
         "regions": model.world.n,
         "build_seconds": build,

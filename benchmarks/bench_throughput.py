@@ -169,7 +169,7 @@ def main() -> dict:
         return {}
 
     grid = CONFIG.format(weeks=args.weeks, root=ROOT, seeds=args.seeds, levels=LEVELS)
-    runs = 9 * args.seeds
+    runs = len(LEVELS) ** 2 * args.seeds
     ways = [("local", 1), ("local", 2), ("dask", 1), ("dask", 2)]
     measured: dict[tuple[str, int], list[dict]] = {w: [] for w in ways}
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:

@@ -16,13 +16,13 @@ well under a second; ``page_seconds_max`` is the slowest redraw seen.
 from __future__ import annotations
 
 import io
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import solara
+from benchlib import emit
 from mesa.visualization.utils import force_update
 
 from escalation_sim import EscalationModel
@@ -103,11 +103,8 @@ def main() -> dict:
         "page_seconds_max": max(r["page_seconds"] for r in rows),
         "page_over_step": page_median / step,
     }
-    print(json.dumps(result, indent=2))
-    return result
+    return emit(result, Path(sys.argv[1]) if len(sys.argv) > 1 else None)
 
 
 if __name__ == "__main__":
-    out = main()
-    if len(sys.argv) > 1:
-        Path(sys.argv[1]).write_text(json.dumps(out, indent=2))
+    main()

@@ -78,3 +78,16 @@ def emit(result: dict, out: Path | None) -> dict:
     if out:
         Path(out).write_text(text + "\n")
     return result
+
+
+def step_through(model, steps: int) -> tuple[float, int]:
+    """Step a Mesa ``model``; return the wall time of the steps and the agent-steps done.
+
+    An agent-step is one agent alive at the start of a step.
+    """
+    agent_steps = 0
+    start = time.perf_counter()
+    for _ in range(steps):
+        agent_steps += len(model.agents)
+        model.step()
+    return time.perf_counter() - start, agent_steps
