@@ -33,8 +33,8 @@ run: $(VENV)/.installed
 	$(BIN)/escalation-sim sweep experiments/border_x_collapse.toml --seeds 6 --out $(OUT)/border_x_collapse
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/ruff check notebooks
 	$(BIN)/ruff format --check notebooks
 

@@ -55,8 +55,8 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "hindcast",
         help="run hindcast_2013 and compare yearly ISIS attacks and deaths with the record",
         description="Run the hindcast_2013 scenario over several seeds and compare its yearly "
-        "ISIS attacks and deaths in Iraq and Syria with the observed figures shipped in "
-        "escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
+        "ISIS attacks and deaths in Iraq, and deaths in Syria, with the observed figures "
+        "shipped in escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
     h.add_argument("--seeds", type=cli._positive_int, default=20, help="runs (default 20)")
