@@ -125,7 +125,13 @@ def _outcomes_doc(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _atomic(path: Path, write) -> Path:
+def _atomic(path: Path, write, durable: bool = False) -> Path:
+    """Write ``path`` via ``write(tmp)`` on a temporary file and an atomic rename.
+
+    With ``durable`` the file's data reach the disk before the rename and the rename before the
+    return (fsync of the file, then of its directory), so after a power loss the path holds the
+    old file or the whole new one, never an empty one.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
@@ -133,8 +139,25 @@ def _atomic(path: Path, write) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        if durable:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if durable:
+        _fsync_dir(path.parent)
     return path
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (where directories can be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover  (platforms without directory fds)
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

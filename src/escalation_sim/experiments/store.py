@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.run import _atomic
+from escalation_sim.run import _atomic, _fsync_dir
 
 try:  # POSIX only; elsewhere two sweeps into one directory are not prevented
     import fcntl
@@ -370,12 +370,8 @@ def schema_from_json(fields: list[list[str]]) -> pa.Schema:
 
 
 def atomic_write(path: Path, write) -> Path:
-    """Write ``path`` through a temporary file and an atomic rename, then make it durable."""
-    _atomic(Path(path), write)  # the project's one write-then-rename (escalation_sim.run)
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-    _fsync_dir(Path(path).parent)
-    return Path(path)
+    """Write ``path`` through a temporary file and an atomic rename, durably (``run._atomic``)."""
+    return _atomic(Path(path), write, durable=True)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -383,17 +379,6 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         pq.write_table(table, f, compression="zstd")
         f.flush()
         os.fsync(f.fileno())
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover  (platforms without directory fds)
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _failpoint(stage: str) -> None:
