@@ -116,3 +116,18 @@ def choice_cdf(weights: np.ndarray) -> list[float]:
     cdf = (weights / weights.sum()).cumsum()
     cdf /= cdf[-1]
     return cdf.tolist()
+
+
+def iran_commanded(model: EscalationModel) -> frozenset[str]:
+    """Actors with a command link to Iran (the Wilayati militias).
+
+    Decided once per run: the relational network does not change.
+    """
+    value = model.memo.get("iran_commanded")
+    if value is None:
+        iran = model.roles["iran"]
+        edges = model.relations.edges(data=True)
+        value = model.memo["iran_commanded"] = frozenset(
+            u for u, v, d in edges if d["kind"] == "command" and v == iran
+        )
+    return value

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.mechanisms.common import iraqi_militia
+from escalation_sim.mechanisms.common import iran_commanded, iraqi_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -81,11 +81,7 @@ def ground_share(model: EscalationModel) -> float:
     if passable_actors is None:  # the relational network does not change during a run
         iran = model.roles["iran"]
         passable_actors = {iran, model.roles["iraq"], model.roles["syrian_regime"]}
-        passable_actors |= {
-            u
-            for u, v, d in model.relations.edges(data=True)
-            if d["kind"] == "command" and v == iran
-        }
+        passable_actors |= iran_commanded(model)
         model.memo["supply_passable"] = passable_actors
     iran = model.roles["iran"]
     passable = [r for r, c in enumerate(model.controller) if c in passable_actors]

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce, IsisCell
-from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits
+from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits, iran_commanded
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -159,16 +159,20 @@ def fill_vacuum(model: EscalationModel) -> None:
 
 
 def _regime_side(model: EscalationModel) -> set[str]:
-    """Actors that defend regime regions: the regime and those allied with it or commanding it."""
-    regime = model.roles["syrian_regime"]
-    side = {regime, model.roles["iran"]}
-    for u, v, d in model.relations.edges(data=True):
-        if d["kind"] == "alliance" and regime in (u, v):
-            side.add(v if u == regime else u)
-    # Iraqi militias that Iran commands fight on the regime's side in Syria.
-    for u, v, d in model.relations.edges(data=True):
-        if d["kind"] == "command" and v == model.roles["iran"]:
-            side.add(u)
+    """Actors that defend regime regions: the regime and those allied with it or commanding it.
+
+    Decided once per run: the relational network does not change.
+    """
+    side = model.memo.get("regime_side")
+    if side is None:
+        regime = model.roles["syrian_regime"]
+        side = {regime, model.roles["iran"]}
+        for u, v, d in model.relations.edges(data=True):
+            if d["kind"] == "alliance" and regime in (u, v):
+                side.add(v if u == regime else u)
+        # Iraqi militias that Iran commands fight on the regime's side in Syria.
+        side |= iran_commanded(model)
+        model.memo["regime_side"] = side
     return side
 
 
