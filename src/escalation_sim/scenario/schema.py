@@ -307,14 +307,7 @@ class Scenario(BaseModel):
             _known(f"links[{i}].from", link.from_, actors)
             _known(f"links[{i}].to", link.to, actors)
         for u in self.units:
-            _known(f"units[{u.id}].actor", u.actor, actors)
-            _known(f"units[{u.id}].region", u.region, regions)
-            if u.home is not None:
-                _known(f"units[{u.id}].home", u.home, regions)
-            if u.affinity is not None:
-                _keys(f"units[{u.id}].affinity", u.affinity, sects)
-            if u.cells > u.strength:
-                raise ValueError(f"units[{u.id}].cells: {u.cells} cells > strength {u.strength}")
+            _check_unit(f"units[{u.id}]", u, regions, actors, sects)
         self._check_timeline(regions, actors)
         return self
 
@@ -353,14 +346,7 @@ class Scenario(BaseModel):
                 u = e.add
                 if u.id in units:
                     raise ValueError(f"{at}.add.id: unit id '{u.id}' is already used")
-                _known(f"{at}.add.actor", u.actor, actors)
-                _known(f"{at}.add.region", u.region, regions)
-                if u.home is not None:
-                    _known(f"{at}.add.home", u.home, regions)
-                if u.affinity is not None:
-                    _keys(f"{at}.add.affinity", u.affinity, set(self.meta.sects))
-                if u.cells > u.strength:
-                    raise ValueError(f"{at}.add.cells: {u.cells} cells > strength {u.strength}")
+                _check_unit(f"{at}.add", u, regions, actors, set(self.meta.sects))
                 units[u.id] = u
             else:
                 _known(f"{at}.region", e.region, regions)
@@ -405,6 +391,18 @@ def _known(field: str, value: str, allowed: set[str] | dict) -> None:
     if value not in allowed:
         shown = ", ".join(sorted(allowed)[:12]) + (", ..." if len(allowed) > 12 else "")
         raise ValueError(f"{field}: unknown id '{value}'; allowed: {shown}")
+
+
+def _check_unit(at: str, u: Unit, regions: dict, actors: set[str], sects: set[str]) -> None:
+    """A unit's references (actor, region, home, sects) and its cells, named ``at.<field>``."""
+    _known(f"{at}.actor", u.actor, actors)
+    _known(f"{at}.region", u.region, regions)
+    if u.home is not None:
+        _known(f"{at}.home", u.home, regions)
+    if u.affinity is not None:
+        _keys(f"{at}.affinity", u.affinity, sects)
+    if u.cells > u.strength:
+        raise ValueError(f"{at}.cells: {u.cells} cells > strength {u.strength}")
 
 
 def _keys(field: str, mapping: dict, allowed: set[str]) -> None:
