@@ -62,9 +62,10 @@ PARAMETERS = (
 def step(model: EscalationModel) -> None:
     """Attacks, then counter-terrorism, then decapitation."""
     attacks(model)
+    support = coalition_support(model)  # neither phase below moves US forces or Iraq's stance
     if model.mech["counter_terrorism"]:
-        counter_terrorism(model)
-    decapitation(model)
+        counter_terrorism(model, support)
+    decapitation(model, support)
 
 
 def coalition_support(model: EscalationModel) -> np.ndarray:
@@ -176,12 +177,12 @@ def _civilian_targets(
     return options, weights
 
 
-def counter_terrorism(model: EscalationModel) -> None:
-    """Security forces remove ISIS fighters where they stand."""
+def counter_terrorism(model: EscalationModel, support: np.ndarray) -> None:
+    """Security forces remove ISIS fighters where they stand (``support``: coalition's)."""
     p, w, rng = model.p, model.world, model.rng
     security = model.force_by_region()
     rate = p.ct_rate * security / (security + p.ct_half)
-    rate = rate * (1 + p.coalition_ct_bonus * coalition_support(model))
+    rate = rate * (1 + p.coalition_ct_bonus * support)
     if model.mech["intel_sharing"]:
         rate = rate * (1 + p.intel_efficiency * w.is_iraq)
     rate = np.clip(rate * (1 - model.chaos), 0.0, 1.0)
@@ -199,14 +200,13 @@ def counter_terrorism(model: EscalationModel) -> None:
         table.agents[row].remove()
 
 
-def decapitation(model: EscalationModel) -> None:
+def decapitation(model: EscalationModel, support: np.ndarray) -> None:
     """Mechanism 3: leadership strikes with the coalition, and ISIS's recovery from them."""
     p = model.p
     if not model.mech["decapitation"]:
         model.isis_cohesion = 1.0
         return
-    support = coalition_support(model)[model.world.is_iraq].max(initial=0.0)
-    chance = p.decap_rate * support
+    chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
     if model.mech["intel_sharing"]:
         chance *= 1 + p.intel_efficiency
     if model.rng.random() < chance:
