@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from escalation_sim.check import add_check
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.cli import add_report, add_sweep
 from escalation_sim.viz.server import add_viz
@@ -179,6 +180,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_validate,
 ]
 COMMANDS.append(add_viz)
+COMMANDS.append(add_check)  # validate a file without running it (escalation_sim.check)
 COMMANDS += [add_sweep, add_report]  # experiments in batch (escalation_sim.experiments)
 
 
@@ -202,8 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # one line per mistake (ConfigErrors holds several)
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
