@@ -270,7 +270,7 @@ class Actor(Record):
     id: Ident = Field(description="the actor's id, named by roles, units, links and controllers")
     name: str = Field(description="name shown in figures")
     kind: Literal["state", "militia", "insurgent", "rebel"] = Field(
-        description="what the mechanisms treat it as (roles require a kind: ROLE_KINDS)"
+        description="what the mechanisms treat it as (a role needs a kind of actor: see [roles])"
     )
     affinity: dict[Ident, Share] = Field(
         description="sectarian profile over meta.sects, e.g. { sunni_arab = 1.0 }; drives "
@@ -282,11 +282,14 @@ class Link(Record):
     """A relation between two actors: command (with strength and autonomy), alliance, hostility."""
 
     from_: Ident = Field(
-        alias="from", description="the commanding or first actor; the link is `links[from->to]`"
+        alias="from",
+        description="command: the subordinate, whose forces take orders; else the first actor "
+        "(the link is named `links[from->to]`)",
     )
-    to: Ident = Field(description="the commanded or second actor")
+    to: Ident = Field(description="command: the commander; else the second actor")
     kind: Literal["command", "alliance", "hostility"] = Field(
-        description="command: `from` orders `to`; alliance and hostility: a relation both ways"
+        description="command: `to` can order the forces of `from` (mechanism 7); alliance or "
+        "hostility: a relation from `from` to `to`"
     )
     strength: Share = Field(description="how strong the tie is (command: how far orders bind)")
     autonomy: Share = Field(0.0, description="command only: how far the subordinate acts alone")
@@ -397,7 +400,7 @@ class TimelineEntry(Record):
         json_schema_extra=_unit("week"),
     )
     action: Literal["set_parameter", "set_unit", "add_unit", "set_controller"] = Field(
-        description="what the entry does (the fields each action takes: TIMELINE_ACTIONS)"
+        description="what the entry does (the fields each action takes: see Timeline actions)"
     )
     note: str = Field("", description="what happened, in words")
     parameter: Ident | None = Field(None, description="set_parameter: the parameter's name")
@@ -775,7 +778,7 @@ def _check_links(data: Mapping[str, Any], actors: dict[str, dict[str, Any]], out
             out.append((f"{at}.to", "a link from an actor to itself; give two different actors"))
             continue
         kind = str(link.get("kind"))
-        key = (a, b, kind) if kind == "command" else (*sorted((a, b)), kind)
+        key = (a, b, kind)  # the relational network keeps one edge per (from, to, kind)
         if key in seen:
             out.append((f"{at}.kind", f"a second {kind} link between {a} and {b}; one is allowed"))
         else:
