@@ -153,6 +153,17 @@ def test_experiment_config_mistakes_come_together(tmp_path, capsys):
     assert "overrides.syria_collapse" in lines[2] and "0.0 to 1.0" in lines[2]
 
 
+def test_several_bad_overrides_come_together(capsys):
+    code, lines, _ = _cli(
+        ["run", "--set", "bordr_hardening=1", "--set", "syria_collapse=5", "--weeks", "1"], capsys
+    )
+    assert code == 2 and len(lines) == 2, lines
+    assert (
+        "parameters.bordr_hardening" in lines[0] and "did you mean 'border_hardening'" in lines[0]
+    )
+    assert "parameters.syria_collapse" in lines[1] and "0.0 to 1.0" in lines[1]
+
+
 # ---------------------------------------------------------------------------------------------
 # check: warnings, exit 0
 
@@ -257,7 +268,7 @@ NONSENSE = [
         "parameters.attack_rate.max",
         "finite",
     ),
-    (_set(["parameters", "attack_rate", "max"], 1e308), "parameters.attack_rate", "1,000,000"),
+    (_set(["parameters", "attack_rate", "max"], 1e308), "parameters.attack_rate", "100,000"),
     (
         _set(["parameters", "resurgence_weeks", "min"], 0),
         "parameters.resurgence_weeks.min",

@@ -47,6 +47,8 @@ class ConfigErrors(ConfigError):
         errors: The mistakes, at least one, in the order found.
     """
 
+    errors: list[ConfigError]
+
     def __init__(self, errors: Iterable[ConfigError]) -> None:
         flat: list[ConfigError] = []
         for err in errors:

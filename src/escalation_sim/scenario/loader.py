@@ -17,12 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from escalation_sim.errors import ConfigError, ConfigErrors
+from escalation_sim.errors import ConfigError, ConfigErrors, raise_errors
 from escalation_sim.scenario.schema import (
     MAX_FILE_BYTES,
     MAX_TOML_DEPTH,
+    Parameter,
     Scenario,
     ScenarioProblems,
+    allowed_ids,
     record_label,
 )
 
@@ -341,36 +343,55 @@ def apply_overrides(
         return scenario
     params = dict(scenario.parameters)
     mechs = dict(scenario.mechanisms)
+    errors: list[ConfigError] = []
     for key, raw in overrides.items():
-        name = key.removeprefix("parameters.")
-        if name.startswith("mechanisms."):
-            mech = name.removeprefix("mechanisms.")
-            field = f"mechanisms.{mech}"
-            if mech not in mechs:
-                allowed = ", ".join(sorted(mechs))
-                raise ConfigError(
-                    scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
-                )
-            mechs[mech] = _as_bool(raw, scenario_source, field, origin)
-            continue
-        field = f"parameters.{name}"
-        if name not in params:
-            raise ConfigError(
-                scenario_source,
-                field,
-                f"unknown parameter ({origin}); allowed: a parameter of the scenario "
-                f"(see `escalation-sim params`) or mechanisms.<switch>",
-            )
-        spec = params[name]
-        value = _as_number(raw, spec.is_int, scenario_source, field, origin)
-        if not spec.min <= value <= spec.max:
-            raise ConfigError(
-                scenario_source,
-                field,
-                f"{value} is out of range ({origin}); allowed: {spec.min} to {spec.max}",
-            )
-        params[name] = spec.model_copy(update={"value": value})
+        try:
+            _override(params, mechs, key, raw, scenario_source, origin)
+        except ConfigError as exc:
+            errors.append(exc)  # every bad override at once
+    raise_errors(errors)
     return scenario.model_copy(update={"parameters": params, "mechanisms": mechs})
+
+
+def _override(
+    params: dict[str, Parameter],
+    mechs: dict[str, bool],
+    key: str,
+    raw: Any,
+    scenario_source: str,
+    origin: str,
+) -> None:
+    """Apply one override to ``params`` or ``mechs``, or raise its ConfigError."""
+    name = key.removeprefix("parameters.")
+    if name.startswith("mechanisms."):
+        mech = name.removeprefix("mechanisms.")
+        field = f"mechanisms.{mech}"
+        if mech not in mechs:
+            allowed = ", ".join(sorted(mechs))
+            raise ConfigError(
+                scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
+            )
+        mechs[mech] = _as_bool(raw, scenario_source, field, origin)
+        return
+    field = f"parameters.{name}"
+    if name not in params:
+        near = allowed_ids(name, params)
+        raise ConfigError(
+            scenario_source,
+            field,
+            f"unknown parameter ({origin}); allowed: a parameter of the scenario "
+            f"(see `escalation-sim params`) or mechanisms.<switch>"
+            + (f"; {near}" if near.startswith("did you mean") else ""),
+        )
+    spec = params[name]
+    value = _as_number(raw, spec.is_int, scenario_source, field, origin)
+    if not spec.min <= value <= spec.max:
+        raise ConfigError(
+            scenario_source,
+            field,
+            f"{value} is out of range ({origin}); allowed: {spec.min} to {spec.max}",
+        )
+    params[name] = spec.model_copy(update={"value": value})
 
 
 def _as_bool(raw: Any, source: str, field: str, origin: str) -> bool:

@@ -248,8 +248,8 @@ def _records_of(heading: str, raw: Mapping[str, Any]) -> list[Mapping[str, Any]]
     if heading == "[meta]":
         return [raw.get("meta", {})]
     if heading.startswith("[parameters"):
-        params = raw.get("parameters", {})
-        first = params.get("border_hardening") or next(iter(params.values()), {})
+        params: Mapping[str, Any] = raw.get("parameters", {})
+        first: Mapping[str, Any] = params.get("border_hardening") or next(iter(params.values()), {})
         return [first]
     table = heading.strip("[]")
     return [r for r in raw.get(table, []) if isinstance(r, Mapping)]

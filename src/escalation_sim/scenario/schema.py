@@ -25,7 +25,7 @@ import difflib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -37,7 +37,7 @@ MAX_CELLS_UNIT = 10_000  # agents one ISIS unit is split into
 MAX_AGENTS = 100_000  # agents of all units and added units together (one per unit, ISIS: cells)
 MAX_DETAINEES = 10**7  # detainees or camp residents in one region
 MAX_SEGMENT_KM = 10_000.0  # length of one border segment
-MAX_PARAMETER = 10**6  # magnitude of a parameter's value, min and max
+MAX_PARAMETER = 10**5  # magnitude of a parameter's value, min and max
 MAX_WEEKS = 2000  # weeks of one run (meta.weeks, --weeks, a timeline entry's week)
 MAX_FILE_BYTES = 16 * 2**20  # size of a scenario or experiment file, checked before reading
 MAX_TOML_DEPTH = 64  # nesting of tables and arrays in a TOML file
@@ -52,7 +52,11 @@ CAPS: dict[str, tuple[int | float, str]] = {
     ),
     "MAX_DETAINEES": (MAX_DETAINEES, "detainees, or camp residents, in one region"),
     "MAX_SEGMENT_KM": (MAX_SEGMENT_KM, "km, length of one border segment"),
-    "MAX_PARAMETER": (MAX_PARAMETER, "magnitude of a parameter's value, min and max"),
+    "MAX_PARAMETER": (
+        MAX_PARAMETER,
+        "magnitude of a parameter's value, min and max (with the other caps, it keeps every "
+        "Poisson rate the model draws below numpy's limit of about 9.2 x 10^18)",
+    ),
     "MAX_WEEKS": (MAX_WEEKS, "weeks of one run (meta.weeks, run --weeks, a timeline week)"),
     "MAX_FILE_BYTES": (MAX_FILE_BYTES, "bytes of a scenario or experiment file"),
     "MAX_TOML_DEPTH": (MAX_TOML_DEPTH, "levels of nested tables and arrays in a TOML file"),
@@ -556,7 +560,9 @@ def _records(data: Mapping[str, Any], table: str) -> list[tuple[str, dict[str, A
     rows = data.get(table)
     if not isinstance(rows, list | tuple):
         return []
-    return [(record_label(table, r, i), r) for i, r in enumerate(rows) if isinstance(r, Mapping)]
+    return [
+        (record_label(table, r, i), dict(r)) for i, r in enumerate(rows) if isinstance(r, Mapping)
+    ]
 
 
 def _ids(data: Mapping[str, Any], table: str) -> dict[str, dict[str, Any]]:
@@ -573,7 +579,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
     dates within ``CAPS``; timeline entries against all of these.
     """
     out: Problems = []
-    meta = data.get("meta") if isinstance(data.get("meta"), Mapping) else {}
+    meta: Mapping[str, Any] = data["meta"] if isinstance(data.get("meta"), Mapping) else {}
     sect_list = [s for s in meta.get("sects") or () if isinstance(s, str)]
     sects = set(sect_list)
     for sect, n in Counter(sect_list).items():
@@ -591,7 +597,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
     _check_meta(meta, out)
     _check_roles(data.get("roles"), actors, out)
     for at, r in _records(data, "regions"):
-        _known(out, f"{at}.controller", r.get("controller"), actors)
+        _known(r.get("controller"), actors, out, f"{at}.controller")
         _keys(out, f"{at}.population", r.get("population"), sects)
         pop = r.get("population")
         if isinstance(pop, Mapping):
@@ -653,7 +659,7 @@ def _check_roles(roles: object, actors: dict[str, dict[str, Any]], out: Problems
         if role not in ROLES:
             out.append((f"roles.{role}", f"unknown role; {allowed_ids(role, ROLES)}"))
             continue
-        if not _known(out, f"roles.{role}", actor, actors):
+        if not _known(actor, actors, out, f"roles.{role}"):
             continue
         by_actor.setdefault(actor, []).append(role)
         kind = actors[actor].get("kind")
@@ -682,9 +688,9 @@ def _check_network(
     edges: dict[frozenset[str], str] = {}
     for at, road in _records(data, "roads"):
         a, b = road.get("a"), road.get("b")
-        ok_a = _known(out, f"{at}.a", a, regions)
-        ok_b = _known(out, f"{at}.b", b, regions)
-        if not (ok_a and ok_b):
+        ok_a = _known(a, regions, out, f"{at}.a")
+        ok_b = _known(b, regions, out, f"{at}.b")  # both ends reported, so not `and`
+        if not (ok_a and ok_b and isinstance(a, str) and isinstance(b, str)):
             continue
         if a == b:
             out.append((f"{at}.b", "a road from a region to itself; give two different regions"))
@@ -704,7 +710,7 @@ def _check_network(
         ends = []
         for field, country in (("iraq_region", "IRQ"), ("syria_region", "SYR")):
             rid = s.get(field)
-            if not _known(out, f"{at}.{field}", rid, regions):
+            if not _known(rid, regions, out, f"{at}.{field}"):
                 continue
             region = regions[rid]
             if region.get("country") != country or region.get("external"):
@@ -771,8 +777,8 @@ def _check_links(data: Mapping[str, Any], actors: dict[str, dict[str, Any]], out
     seen: dict[tuple[str, str, str], str] = {}
     for at, link in _records(data, "links"):
         a, b = link.get("from"), link.get("to")
-        ok = _known(out, f"{at}.from", a, actors) & _known(out, f"{at}.to", b, actors)
-        if not ok:
+        ok = _known(a, actors, out, f"{at}.from") & _known(b, actors, out, f"{at}.to")
+        if not (ok and isinstance(a, str) and isinstance(b, str)):
             continue
         if a == b:
             out.append((f"{at}.to", "a link from an actor to itself; give two different actors"))
@@ -795,12 +801,12 @@ def _check_unit(
     isis: object,
 ) -> int:
     """A unit's references (actor, region, home, sects) and cells; returns its agent count."""
-    _known(out, f"{at}.actor", u.get("actor"), actors)
+    _known(u.get("actor"), actors, out, f"{at}.actor")
     for field in ("region", "home"):
         rid = u.get(field)
         if rid is None and field == "home":
             continue
-        if _known(out, f"{at}.{field}", rid, regions) and regions[rid].get("external"):
+        if _known(rid, regions, out, f"{at}.{field}") and regions[rid].get("external"):
             out.append(
                 (
                     f"{at}.{field}",
@@ -834,7 +840,9 @@ def _check_timeline(
     rows = data.get("timeline")
     if not isinstance(rows, list | tuple):
         return 0
-    params = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
+    params: Mapping[str, Any] = (
+        data["parameters"] if isinstance(data.get("parameters"), Mapping) else {}
+    )
     start = meta.get("start_date")
     agents = 0
     for i, e in enumerate(rows):
@@ -856,7 +864,7 @@ def _check_timeline(
         action = e.get("action")
         if action == "set_parameter":
             name, value = e.get("parameter"), e.get("value")
-            if not _known(out, f"{at}.parameter", name, params):
+            if not _known(name, params, out, f"{at}.parameter"):
                 continue
             if name in INIT_ONLY_PARAMETERS:
                 out.append(
@@ -885,7 +893,7 @@ def _check_timeline(
                 out.append((f"{at}.value", f"{value} is out of range; allowed: {lo} to {hi}"))
         elif action == "set_unit":
             uid = e.get("unit")
-            if not _known(out, f"{at}.unit", uid, units):
+            if not _known(uid, units, out, f"{at}.unit"):
                 continue
             if units[uid].get("actor") == isis:
                 out.append(
@@ -897,7 +905,7 @@ def _check_timeline(
                 )
             if e.get("region") is not None:
                 rid = e.get("region")
-                if _known(out, f"{at}.region", rid, regions) and regions[rid].get("external"):
+                if _known(rid, regions, out, f"{at}.region") and regions[rid].get("external"):
                     out.append((f"{at}.region", f"'{rid}' is a border state, where no unit stands"))
         elif action == "add_unit":
             u = e.get("add")
@@ -910,9 +918,9 @@ def _check_timeline(
                 units[u["id"]] = dict(u)
         elif action == "set_controller":
             rid = e.get("region")
-            if _known(out, f"{at}.region", rid, regions) and regions[rid].get("external"):
+            if _known(rid, regions, out, f"{at}.region") and regions[rid].get("external"):
                 out.append((f"{at}.region", f"{rid} is a border state, not held by units"))
-            _known(out, f"{at}.controller", e.get("controller"), {*actors, UNGOVERNED})
+            _known(e.get("controller"), {*actors, UNGOVERNED}, out, f"{at}.controller")
     return agents
 
 
@@ -923,7 +931,9 @@ def _not_bool(v: object) -> object:
     return v
 
 
-def _known(out: Problems, field: str, value: object, allowed: Mapping[str, Any] | set[str]) -> bool:
+def _known(
+    value: object, allowed: Mapping[str, Any] | set[str], out: Problems, field: str
+) -> TypeGuard[str]:
     """True if ``value`` is an id of ``allowed``; else note the problem.
 
     A value that is not a string is left to the field's own validation, which reports it.
