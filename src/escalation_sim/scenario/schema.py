@@ -54,8 +54,8 @@ CAPS: dict[str, tuple[int | float, str]] = {
     "MAX_SEGMENT_KM": (MAX_SEGMENT_KM, "km, length of one border segment"),
     "MAX_PARAMETER": (
         MAX_PARAMETER,
-        "magnitude of a parameter's value, min and max (with the other caps, it keeps every "
-        "Poisson rate the model draws below numpy's limit of about 9.2 x 10^18)",
+        "magnitude of a parameter's value, min and max (with the other caps, it keeps the "
+        "weekly Poisson rates of attacks and recruits below numpy's limit of about 9.2 x 10^18)",
     ),
     "MAX_WEEKS": (MAX_WEEKS, "weeks of one run (meta.weeks, run --weeks, a timeline week)"),
     "MAX_FILE_BYTES": (MAX_FILE_BYTES, "bytes of a scenario or experiment file"),
