@@ -26,7 +26,12 @@ from typing import Any
 import networkx as nx
 
 from escalation_sim.errors import ConfigError, ConfigErrors
-from escalation_sim.scenario.loader import parse_scenario, parse_toml, read_toml_file
+from escalation_sim.scenario.loader import (
+    bundled_scenarios,
+    parse_scenario,
+    parse_toml,
+    read_toml_file,
+)
 from escalation_sim.scenario.schema import Scenario, allowed_ids
 
 #: How far the segments' total length may be from the border's length before a warning.
@@ -52,6 +57,12 @@ class CheckReport:
     errors: list[ConfigError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: str = ""
+
+    def output(self) -> list[str]:
+        """What ``check`` prints on stdout for a file without errors: warnings, then a summary."""
+        n = len(self.warnings)
+        lines = [f"warning: {self.source}: {w}" for w in self.warnings]
+        return [*lines, f"{self.source}: OK, {self.summary}; {n} warning{'s' if n != 1 else ''}"]
 
 
 def check_file(path: str | Path) -> CheckReport:
@@ -91,11 +102,19 @@ def _check_scenario(doc: Mapping[str, Any], report: CheckReport) -> None:
     if report.errors:
         return
     report.warnings.extend(scenario_warnings(spec))
-    report.summary = (
-        f"scenario {spec.meta.name}: {len(spec.regions)} regions, {len(spec.border_segments)} "
-        f"border segments, {len(spec.actors)} actors, {len(spec.units)} units, "
-        f"{len(spec.parameters)} parameters, {len(spec.timeline)} timeline entries"
-    )
+    counts = [
+        _count(len(spec.regions), "region"),
+        _count(len(spec.border_segments), "border segment"),
+        _count(len(spec.actors), "actor"),
+        _count(len(spec.units), "unit"),
+        _count(len(spec.parameters), "parameter"),
+        _count(len(spec.timeline), "timeline entry", "timeline entries"),
+    ]
+    report.summary = f"scenario {spec.meta.name}: " + ", ".join(counts)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
@@ -106,9 +125,13 @@ def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
     report.errors.extend(model_problems(exp.scenario, f"{report.source}: scenario"))
     if report.errors:
         return
+    if config.scenario not in bundled_scenarios():  # a scenario of the user's: check it too
+        report.warnings += [
+            f"scenario {config.scenario}: {w}" for w in scenario_warnings(exp.scenario)
+        ]
     report.summary = (
         f"experiment {exp.name}: scenario {exp.scenario.meta.name}, "
-        f"{len(exp.design.points):,} design points x {exp.config.seeds.per_point:,} seeds = "
+        f"{_count(len(exp.design.points), 'design point')} x {_count(exp.config.seeds.per_point, 'seed')} = "
         f"{exp.runs_total:,} runs of {exp.weeks:,} weeks"
     )
 
@@ -244,8 +267,5 @@ def cmd_check(args: argparse.Namespace) -> int:
     if report.errors:
         raise ConfigErrors(report.errors)  # printed one line each by the CLI, exit 2
     if not args.quiet:
-        for line in report.warnings:
-            print(f"warning: {report.source}: {line}")
-        n = len(report.warnings)
-        print(f"{report.source}: OK, {report.summary}; {n} warning{'s' if n != 1 else ''}")
+        print("\n".join(report.output()))
     return 0

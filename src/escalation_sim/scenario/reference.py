@@ -436,8 +436,17 @@ def _error_example(raw: Mapping[str, Any]) -> str:
 
 
 def _worked_example(root: Path) -> str:
+    from escalation_sim.check import check_file
+
     toy = (root / TOY_PATH).read_text(encoding="utf-8")
-    return _WORKED_EXAMPLE + f"\nThe whole file, `{TOY_PATH}`:\n\n```toml\n{toy.rstrip()}\n```\n"
+    report = check_file(root / TOY_PATH)
+    lines = [f"error: {e}" for e in report.errors] or report.output()
+    shown = "\n".join(lines).replace(f"{root}/", "")
+    return (
+        _WORKED_EXAMPLE
+        + f"\n`check` prints:\n\n```text\n{shown}\n```\n"
+        + f"\nThe whole file, `{TOY_PATH}`:\n\n```toml\n{toy.rstrip()}\n```\n"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,8 +615,7 @@ escalation-sim check docs/examples/toy.toml
 escalation-sim run --scenario docs/examples/toy.toml --weeks 26 --out results/toy
 ```
 
-`check` reports the toy valid, with one warning: parameters taken from the default that sit at
-the edge of their range. `tests/test_reference.py` runs the toy.
+`tests/test_reference.py` checks the toy and runs it.
 """
 
 
