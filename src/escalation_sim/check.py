@@ -129,10 +129,11 @@ def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
         report.warnings += [
             f"scenario {config.scenario}: {w}" for w in scenario_warnings(exp.scenario)
         ]
+    points = _count(len(exp.design.points), "design point")
+    seeds = _count(exp.config.seeds.per_point, "seed")
     report.summary = (
-        f"experiment {exp.name}: scenario {exp.scenario.meta.name}, "
-        f"{_count(len(exp.design.points), 'design point')} x {_count(exp.config.seeds.per_point, 'seed')} = "
-        f"{exp.runs_total:,} runs of {exp.weeks:,} weeks"
+        f"experiment {exp.name}: scenario {exp.scenario.meta.name}, {points} x {seeds} = "
+        f"{_count(exp.runs_total, 'run')} of {_count(exp.weeks, 'week')}"
     )
 
 
