@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import pickle
 import subprocess
 import sys
 import tomllib
@@ -133,6 +134,14 @@ def test_many_mistakes_are_cut_after_the_stated_number(base):
     lines = text.splitlines()
     assert len(lines) == MAX_ERROR_LINES + 1
     assert lines[-1] == f"... and {len(err) - MAX_ERROR_LINES} more"
+
+
+def test_errors_survive_pickling():
+    one = ConfigError("a.toml", "meta.name", "bad")
+    many = ConfigErrors([one, ConfigError("a.toml", None, "worse")])
+    for err in (one, many):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err) and back.field == err.field
 
 
 def test_experiment_config_mistakes_come_together(tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 #: Lines a ``ConfigErrors`` shows before summing up the rest as "... and N more".
 MAX_ERROR_LINES = 20
@@ -34,6 +35,9 @@ class ConfigError(ValueError):
     def lines(self) -> list[str]:
         """The lines the CLI prints, one per mistake (here: one)."""
         return [ConfigError.__str__(self)]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles across worker processes intact
+        return (ConfigError, (self.source, self.field, self.message))
 
 
 class ConfigErrors(ConfigError):
@@ -70,6 +74,9 @@ class ConfigErrors(ConfigError):
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ConfigErrors, (self.errors,))
 
 
 def raise_errors(errors: list[ConfigError]) -> None:
