@@ -68,7 +68,6 @@ Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 People = Annotated[int, Field(ge=0)]  # the cap is on a region's total (cross_check)
 Held = Annotated[int, Field(ge=0, le=MAX_DETAINEES)]
 
-COUNTRIES = ("IRQ", "SYR", "JOR", "IRN", "TUR", "ISR")
 ROLES = ("iraq", "syrian_regime", "iran", "israel", "us", "isis", "hts")
 
 #: The actor kinds each role may name: the mechanisms treat the role's actor as this kind of
