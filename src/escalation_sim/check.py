@@ -224,7 +224,7 @@ def scenario_warnings(spec: Scenario) -> list[str]:
 
 
 def _unreachable(spec: Scenario) -> list[str]:
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(r.id for r in spec.regions)
     graph.add_edges_from((r.a, r.b) for r in spec.roads)
     graph.add_edges_from((s.iraq_region, s.syria_region) for s in spec.border_segments)
