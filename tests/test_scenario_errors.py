@@ -13,6 +13,7 @@ import pickle
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -387,6 +388,14 @@ def test_experiment_config_with_inf_and_huge_rates(tmp_path, capsys):
     )
     code, lines, _ = _cli(["check", str(cfg)], capsys)
     assert code == 2 and len(lines) == 1 and "attack_rate" in lines[0], lines
+
+
+def test_an_experiment_config_with_a_byte_order_mark_is_accepted(tmp_path):
+    from escalation_sim.experiments.config import load_config
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + Path("experiments/baseline.toml").read_bytes())
+    assert load_config(path).name == "baseline"
 
 
 def test_toml_paths_in_parse_scenario_accept_bytes_with_bom():
