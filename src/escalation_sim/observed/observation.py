@@ -431,12 +431,16 @@ STRENGTH_AREAS = {
 }
 
 
-def compare_strength(weekly: pd.DataFrame, observed: pd.DataFrame | None = None) -> pd.DataFrame:
+def compare_strength(
+    weekly: pd.DataFrame, observed: pd.DataFrame | None = None, point_tolerance: float = 0.25
+) -> pd.DataFrame:
     """Strength estimates beside the model's ISIS fighters on their dates.
 
     Only ``fighters`` estimates for Iraq or Iraq+Syria are compared (members and supporters
     count more people than the model's fighters; detainees are not fighters). Adds ``model``
-    and ``within`` (``low <= model <= high``); other rows get ``NaN`` and ``False``.
+    and ``within``: ``low <= model <= high`` for a range; for a single figure (``low == high``,
+    e.g. "~15,000") within ``point_tolerance`` of it (a share: 0.25 is +-25%, a choice of ours,
+    as the record gives no range). Rows not compared get ``NaN`` and ``False``.
     """
     obs = tables.strength() if observed is None else observed.copy()
     model = pd.Series(np.nan, index=obs.index)
@@ -445,5 +449,7 @@ def compare_strength(weekly: pd.DataFrame, observed: pd.DataFrame | None = None)
         if len(rows):
             dates = obs.loc[rows, "date"]
             model[rows] = sum(model_at(weekly, c, dates).to_numpy() for c in columns)
-    within = (obs["low"] <= model) & (model <= obs["high"])
-    return obs.assign(model=model, within=within)
+    point = obs["low"] == obs["high"]
+    low = obs["low"].where(~point, obs["low"] * (1 - point_tolerance))
+    high = obs["high"].where(~point, obs["high"] * (1 + point_tolerance))
+    return obs.assign(model=model, within=(low <= model) & (model <= high))
