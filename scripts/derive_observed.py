@@ -19,7 +19,8 @@ What it does (docs/observed.md has the definitions):
   totals and the GED extract's yearly counts recomputed from the raw files, and the transcribed
   monthly, quarterly and yearly counts, each with its period as dates.
 - ``territory.csv``, ``strength.csv``, ``context.csv``, ``militia_israel.csv``: the dated
-  events and estimates, with typed dates and numbers.
+  events and estimates, with typed dates and numbers; strikes on Iraqi territory are marked
+  with who the source says struck.
 - ``sources.toml``: citation, definition and licence of every source key the tables use, from
   ``SOURCES.md``.
 
@@ -164,6 +165,21 @@ MILITIA_PERIODS = {
     "2024-09 (to ~25th)": ("2024-09-01", "2024-09-25"),
     "2024-10": ("2024-10-01", "2024-10-15"),  # WINEP: "47 attacks claimed so far", mid-October
     "2019-07-28/30": ("2019-07-28", "2019-07-30"),
+}
+
+#: militia_israel.csv events that are strikes on Iraqi territory, by (start, source key) -> who
+#: the source says struck: "israel" (attributed to Israel, even if unconfirmed), "unattributed"
+#: (attribution unknown or disputed) or "us". Other events get "".
+STRIKES_ON_IRAQ = {
+    ("2019-07-19", "IRANWATCH_NYT"): "israel",  # Amerli, later attributed by US officials
+    ("2019-07-28", "JPOST_2019"): "israel",  # Camp Ashraf, attributed by Asharq al-Awsat
+    ("2019-08-12", "EXFORCES_BBC"): "unattributed",  # Camp Saqr: the PMF blamed the US and Israel
+    ("2019-08-20", "EXFORCES_BBC"): "unattributed",  # Balad depot blast
+    ("2019-08-25", "K24_2019"): "israel",  # al-Qaim drone strike, "Israeli, per source"
+    ("2019-08-25", "URDUPOINT_SPUTNIK"): "unattributed",  # the same strike, attribution unconfirmed
+    ("2024-01-04", "LSE_MEC"): "us",  # Baghdad, Nujaba commander
+    ("2024-04-19", "SHAFAQ_2024"): "unattributed",  # Kalsu: attribution uncertain
+    ("2024-07-30", "REUTERS_VIA_SPN"): "us",  # Musayyib
 }
 
 NEWS_LICENCE = (
@@ -753,14 +769,19 @@ def militia_israel(root: Path) -> pd.DataFrame:
             low, _high, qualifier = parse_value(value)
             row.update(kind="count", quantity=quantity, value=low, qualifier=qualifier,
                        description="")  # fmt: skip
+        row["strike_on_iraq"] = STRIKES_ON_IRAQ.get((_iso(start), r["source_key"]), "")
         beyond = end >= CUTOFF
         if beyond and not (label == "2024" and row["kind"] == "count"):
             raise DerivationError(f"militia row after the cutoff: {label} {quantity}")
         row["beyond_cutoff"] = bool(beyond)
         rows.append(row)
     cols = ["period", "start", "end", "kind", "quantity", "value", "qualifier", "description",
-            "source_key", "beyond_cutoff", "note"]  # fmt: skip
-    return pd.DataFrame(rows)[cols].sort_values(["start", "end", "source_key"], kind="stable")
+            "strike_on_iraq", "source_key", "beyond_cutoff", "note"]  # fmt: skip
+    out = pd.DataFrame(rows)[cols]
+    found = set(zip(out["start"], out["source_key"], strict=True))
+    if missing := set(STRIKES_ON_IRAQ) - found:
+        raise DerivationError(f"strikes on Iraq not in the record: {sorted(missing)}")
+    return out.sort_values(["start", "end", "source_key"], kind="stable")
 
 
 # --------------------------------------------------------------------------- main

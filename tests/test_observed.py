@@ -440,3 +440,27 @@ def test_derivation_needs_the_record(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "no SOURCES.md" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_militia_claims_against_the_models_launches() -> None:
+    dates = pd.date_range("2024-07-02", periods=10, freq="7D")  # Tuesdays, 2 July to 3 September
+    weekly = pd.DataFrame({"week": range(1, 11), "date": dates, "militia_launches": [1] * 10})
+    out = observed.compare_militia(weekly).set_index("period")
+    assert out.loc["2024-07", "model"] == 5  # the weeks dated 2, 9, 16, 23 and 30 July
+    assert out.loc["2024-07", "relation"] == "match"
+    assert out.loc["2024-08", "model"] == 4  # 6 August to 27 August
+    assert out.loc[["2024-09"], "model"].isna().all()  # the run ends on 3 September
+    us = out[out["quantity"] == "attacks_on_US_forces_Iraq_Syria"]
+    assert (us["relation"] == "none").all() and us["model"].isna().all()
+    assert set(observed.militia_israel().query("kind == 'count'")["quantity"]) <= set(
+        observed.MILITIA_COMPARISONS
+    )
+
+
+def test_strikes_on_iraq_count_each_strike_once() -> None:
+    israel = observed.observed_strikes_iraq()
+    assert israel.values.tolist() == [[2019, 3]]  # Amerli, Ashraf, al-Qaim (two sources)
+    upper = observed.observed_strikes_iraq("year", ("israel", "unattributed"))
+    assert upper.values.tolist() == [[2019, 5], [2024, 1]]  # with Saqr, Balad and Kalsu
+    us = observed.militia_israel().query("strike_on_iraq == 'us'")
+    assert sorted(us["start"].dt.strftime("%Y-%m-%d")) == ["2024-01-04", "2024-07-30"]

@@ -16,8 +16,10 @@ Example:
 
 from escalation_sim.observed.observation import (
     COMPARISONS,
+    MILITIA_COMPARISONS,
     Comparison,
     compare_ged,
+    compare_militia,
     compare_regions_held,
     compare_strength,
     counterparts,
@@ -26,6 +28,7 @@ from escalation_sim.observed.observation import (
     model_attacks,
     observed_ged,
     observed_regions_held,
+    observed_strikes_iraq,
     operate,
     weekly_counts,
 )
@@ -46,9 +49,11 @@ from escalation_sim.observed.tables import (
 __all__ = [
     "COMPARISONS",
     "CUTOFF",
+    "MILITIA_COMPARISONS",
     "SCHEMAS",
     "Comparison",
     "compare_ged",
+    "compare_militia",
     "compare_regions_held",
     "compare_strength",
     "context",
@@ -61,6 +66,7 @@ __all__ = [
     "model_attacks",
     "observed_ged",
     "observed_regions_held",
+    "observed_strikes_iraq",
     "operate",
     "regions",
     "series",

@@ -453,3 +453,71 @@ def compare_strength(
     low = obs["low"].where(~point, obs["low"] * (1 - point_tolerance))
     high = obs["high"].where(~point, obs["high"] * (1 + point_tolerance))
     return obs.assign(model=model, within=(low <= model) & (model <= high))
+
+
+# --------------------------------------------------------------------------- militias, strikes
+
+#: militia_israel() count quantity -> (operator, relation). Claims of attacks on Israel are
+#: compared with the model's launches at Israel; attacks on US forces have no model counterpart;
+#: single-day press reports are not a series (a model week cannot be cut into days).
+MILITIA_COMPARISONS: dict[str, tuple[str | None, str]] = {
+    "IRI_claimed_attacks_on_Israel": ("launches", "match"),
+    "IRI_claimed_attacks_on_Israel_partial": ("launches", "match"),
+    "IRI_claimed_attacks_on_Israel_Alma": ("launches", "match"),
+    "IRI_attacks_on_Israel_past_2.5_weeks": ("launches", "match"),
+    "IRI_claimed_launches_at_Israel_cumulative": ("launches", "match"),
+    "IRI_claimed_attacks_on_Israel_cumulative": ("launches", "match"),
+    "IRI_attacks_US_bases_and_Israeli_sites_cumulative": ("launches", "upper_bound"),
+    "Wing_Iraqi_Resistance_incidents_total_year": ("launches", "upper_bound"),
+    "IRI_claimed_attacks_on_Israel_that_day": (None, "none"),
+    "IAMG_attacks_on_OIR_Oct-Dec": (None, "none"),
+    "attacks_on_US_bases_Iraq_Syria": (None, "none"),
+    "attacks_on_US_forces_Iraq_Syria": (None, "none"),
+    "IRI_strikes_on_US_coalition_bases_Iraq_Syria_cumulative": (None, "none"),
+}
+
+
+def compare_militia(weekly: pd.DataFrame, observed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Militia counts (``militia_israel()``, ``kind = "count"``) beside the model's launches.
+
+    ``model`` is the weekly ``militia_launches`` summed over the weeks dated in the row's
+    period (``NaN`` where the quantity has no counterpart or the run does not cover the period);
+    adds ``operator`` and ``relation`` (:data:`MILITIA_COMPARISONS`). Claims are claims, not
+    verified launches, and one claim may be several drones.
+    """
+    obs = tables.militia_israel() if observed is None else observed.copy()
+    obs = obs[obs["kind"] == "count"]
+    dates = pd.to_datetime(weekly["date"])
+    first = dates[weekly["week"] > 0].min() - pd.Timedelta(days=7)
+    ops, relations, values = [], [], []
+    for row in obs.itertuples():
+        op, relation = MILITIA_COMPARISONS.get(str(row.quantity), (None, "none"))
+        start, end = pd.Timestamp(str(row.start)), pd.Timestamp(str(row.end))
+        covered = start >= first and end <= dates.max()
+        ops.append(op or "")
+        relations.append(relation)
+        if op is None or not covered:
+            values.append(float("nan"))
+            continue
+        values.append(operate(op, _NO_ATTACKS, weekly, ("IRQ",), start, end))
+    return obs.assign(operator=ops, relation=relations, model=values)
+
+
+_NO_ATTACKS = pd.DataFrame({"country": [], "date": pd.to_datetime([]), "deaths": []})
+
+
+def observed_strikes_iraq(
+    freq: Freq = "year", attributed: Iterable[str] = ("israel",)
+) -> pd.DataFrame:
+    """Strikes on Iraqi territory in ``militia_israel()`` by year (or month) of their start.
+
+    Counts distinct dates (two sources on one strike are one strike) among the events whose
+    ``strike_on_iraq`` is in ``attributed`` (add ``"unattributed"`` for the upper count).
+    Compare with the model's weekly ``israeli_strikes_iraq`` summed by :func:`weekly_counts`.
+    """
+    mil = tables.militia_israel()
+    hits = mil[mil["strike_on_iraq"].isin(list(attributed))]
+    distinct = hits.drop_duplicates("start")
+    keys = _periods(distinct["start"], freq)
+    frame = pd.DataFrame(keys).assign(strikes=1)
+    return frame.groupby(list(keys))["strikes"].sum().reset_index()

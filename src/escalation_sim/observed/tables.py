@@ -97,6 +97,7 @@ SCHEMAS: dict[str, _Schema] = {
         "value": "float",
         "qualifier": "str",
         "description": "str",
+        "strike_on_iraq": ("", "israel", "unattributed", "us"),
         "source_key": "str",
         "beyond_cutoff": "bool",
         "note": "str",
@@ -187,9 +188,12 @@ def context() -> pd.DataFrame:
 
 
 def militia_israel() -> pd.DataFrame:
-    """Iraqi militia attacks and launches (``kind = "count"``) and strikes on militias in Iraq
-    (``kind = "event"``): ``period``, ``start``, ``end``, ``kind``, ``quantity``, ``value``,
-    ``qualifier``, ``description``, ``source_key``, ``beyond_cutoff``, ``note``.
+    """Iraqi militia attacks and launches (``kind = "count"``) and dated events such as strikes
+    on militias in Iraq (``kind = "event"``): ``period``, ``start``, ``end``, ``kind``,
+    ``quantity``, ``value``, ``qualifier``, ``description``, ``strike_on_iraq`` (for a strike
+    on Iraqi territory, who the source says struck: ``israel``, even if unconfirmed,
+    ``unattributed`` or ``us``; empty for other rows), ``source_key``, ``beyond_cutoff``,
+    ``note``.
     """  # noqa: D205
     return load("militia_israel")
 
