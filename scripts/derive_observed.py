@@ -420,6 +420,7 @@ def ged_iraq_monthly(raw: Path) -> pd.DataFrame:
     start = pd.to_datetime(ged["date_start"])
     ged["year"], ged["month"] = start.dt.year, start.dt.month
     ged["violence_type"] = ged["type_of_violence"].astype(int).map(VIOLENCE_TYPES)
+    ged["imprecise"] = (ged["date_prec"].astype(int) > 1).astype(int)  # dated to a range
     out = (
         ged.groupby(["year", "month", "governorate", "violence_type"])
         .agg(
@@ -427,9 +428,18 @@ def ged_iraq_monthly(raw: Path) -> pd.DataFrame:
             deaths=("best", "sum"),
             deaths_low=("low", "sum"),
             deaths_high=("high", "sum"),
+            events_imprecise=("imprecise", "sum"),
         )
         .reset_index()
-        .astype({"events": int, "deaths": int, "deaths_low": int, "deaths_high": int})
+        .astype(
+            {
+                "events": int,
+                "deaths": int,
+                "deaths_low": int,
+                "deaths_high": int,
+                "events_imprecise": int,
+            }
+        )
     )
     return out.assign(source_key="UCDP_GED_HDX")
 
@@ -721,9 +731,13 @@ def territory_strength_context(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, 
     ctx = pd.read_csv(root / "context_timeline.csv", dtype=str, keep_default_na=False)
     for r in ctx.to_dict("records"):
         events.append(
-            {**_date_columns(r["date"]), "source_key": r["source_key"], "note": r["note"],
-             "event": r["event"]}
-        )  # fmt: skip
+            {
+                **_date_columns(r["date"]),
+                "source_key": r["source_key"],
+                "note": r["note"],
+                "event": r["event"],
+            }
+        )
     context = pd.DataFrame(events).drop_duplicates(["date", "source_key"], keep="last")
     context["beyond_cutoff"] = pd.to_datetime(context["date"]) >= CUTOFF
     bad = context[context["beyond_cutoff"] & ~context["event"].str.contains("Damascus")]

@@ -40,6 +40,7 @@ SCHEMAS: dict[str, _Schema] = {
         "deaths": "int",
         "deaths_low": "int",
         "deaths_high": "int",
+        "events_imprecise": "int",
         "source_key": "str",
     },
     "series": {
@@ -142,7 +143,9 @@ def ged_iraq_monthly() -> pd.DataFrame:
     ``adm_1``; ``unknown`` where GED places the event only in a part of Iraq),
     ``violence_type`` (``state_based``, ``non_state``, ``one_sided``), ``events`` (events with
     at least one death: GED records no others), ``deaths`` (sum of GED's best estimate),
-    ``deaths_low``, ``deaths_high``, ``source_key`` (``UCDP_GED_HDX``). A month, governorate and
+    ``deaths_low``, ``deaths_high``, ``events_imprecise`` (of the events, those GED dates only
+    to a span of days to months, ``date_prec > 1``; they are counted in the month they start),
+    ``source_key`` (``UCDP_GED_HDX``). A month, governorate and
     type without a row had no event.
     """
     return load("ged_iraq_monthly")
