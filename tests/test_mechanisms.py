@@ -180,7 +180,6 @@ def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
     # militia that follows no commander this week goes to the shrine under threat, not simply
     # to the first shrine in the file.
     from escalation_sim.mechanisms import command
-    from escalation_sim.mechanisms.common import is_shia_militia
     from escalation_sim.scenario.synthetic import replicate
 
     model = EscalationModel(replicate(copies=2), {"shrine_mobilisation": 1.0}, rng=0)
@@ -190,11 +189,9 @@ def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
         if model.controller[r] == hts:
             model.controller[r] = regime
     model.controller[second] = hts
-    command.update_iran(model, model.actors[model.roles["iran"]])
+    command.update_iran(model)
     assert model.threatened_shrines == [second]
-    militia = next(
-        f for f in model.forces if f.role == "expeditionary" and is_shia_militia(model, f)
-    )
+    militia = next(f for f in model.forces if f.role == "expeditionary" and f.shia_militia)
     militia.links = []  # no commander: its own inclination decides
-    command.decide(model, militia, restraint=0.0)
+    militia.decide(restraint=0.0)
     assert militia.deployed and militia.deploy_target == second

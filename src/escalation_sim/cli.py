@@ -43,8 +43,11 @@ def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int
     return parse
 
 
-_positive_int = _int_at_least(1)
-_seed = _int_at_least(0, "an integer seed")
+#: argparse types the subcommands share (``experiments``, ``validation`` and this module's).
+positive_int = _int_at_least(1)
+seed_int = _int_at_least(0, "an integer seed")
+# The old private names, for code written before they were public.
+_positive_int, _seed = positive_int, seed_int
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +75,8 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         help="override a parameter (border_hardening=0.9) or a switch "
         "(mechanisms.militia_autonomy=false); repeatable",
     )
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks to simulate")
+    p.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
+    p.add_argument("--weeks", type=positive_int, default=None, help="weeks to simulate")
     p.add_argument("--out", type=Path, default=Path("results/run"), help="output directory")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")

@@ -52,7 +52,7 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
             value = int(value)
         model.p = Params({**model.p, entry.parameter: value})
         if entry.parameter in BORDER_PARAMETERS:
-            model._init_border()
+            model.derive_border()
         return f"{entry.parameter} = {value}"
     if entry.action == "set_unit":
         forces = [f for f in model.forces if f.unit_id == entry.unit]
@@ -64,14 +64,15 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
             if entry.cohesion is not None:
                 f.cohesion = float(entry.cohesion)
             if entry.region is not None:
-                f.cell = model.space[w.index[entry.region]]
+                f.move_to(model.space[w.index[entry.region]])
         return f"unit {entry.unit} changed"
     if entry.action == "add_unit":
         model.place_unit(entry.add)
         return f"unit {entry.add.id} added in {entry.add.region}"
     r = w.index[entry.region]
-    model.controller[r] = entry.controller
-    model.chaos[r] = 1.0
+    regions = model.regions
+    regions.controller[r] = entry.controller
+    regions.chaos[r] = 1.0
     if entry.controller != model.roles["isis"]:
-        model.home_controller[r] = entry.controller
+        regions.home_controller[r] = entry.controller
     return f"{entry.region} held by {entry.controller}"

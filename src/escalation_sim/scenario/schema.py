@@ -23,7 +23,6 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 
-COUNTRIES = ("IRQ", "SYR", "JOR", "IRN", "TUR", "ISR")
 ROLES = ("iraq", "syrian_regime", "iran", "israel", "us", "isis", "hts")
 
 

@@ -37,8 +37,8 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         default="literal",
         help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion",
     )
-    e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
-    e.add_argument("--ticks", type=cli._positive_int, default=500, help="ticks (default 500)")
+    e.add_argument("--seed", type=cli.seed_int, default=0, help="random seed (default 0)")
+    e.add_argument("--ticks", type=cli.positive_int, default=500, help="ticks (default 500)")
     e.add_argument(
         "--set",
         dest="assignments",
@@ -59,8 +59,8 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "shipped in escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
-    h.add_argument("--seeds", type=cli._positive_int, default=20, help="runs (default 20)")
-    h.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    h.add_argument("--seeds", type=cli.positive_int, default=20, help="runs (default 20)")
+    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
     h.add_argument("--out", type=Path, default=Path("results/validation/hindcast"))
     h.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     h.set_defaults(func=cmd_hindcast)
@@ -73,10 +73,10 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "(powerlaw package) and set it beside Bohorquez et al. 2009 (~2.5). Writes "
         "DIR/events_pooled.parquet, DIR/fit.json, DIR/fit.md and DIR/ccdf.png.",
     )
-    t.add_argument("--seeds", type=cli._positive_int, default=50, help="runs (default 50)")
-    t.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    t.add_argument("--seeds", type=cli.positive_int, default=50, help="runs (default 50)")
+    t.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
     t.add_argument("--scenario", default=None, help="bundled name or path (default 2024)")
-    t.add_argument("--weeks", type=cli._positive_int, default=None, help="weeks per run")
+    t.add_argument("--weeks", type=cli.positive_int, default=None, help="weeks per run")
     t.add_argument("--out", type=Path, default=Path("results/validation/tails"))
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     t.set_defaults(func=cmd_tails)
