@@ -171,7 +171,7 @@ class EscalationModel(Model):
         #: Index of each actor, the ``actor`` column of the agent tables.
         self.actor_codes = {a: i for i, a in enumerate(self.actors)}
         # The relational network: command links, alliances, hostilities between actors.
-        self.relations = nx.MultiDiGraph()
+        self.relations: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.relations.add_nodes_from(self.actors)
         for link in spec.links:
             self.relations.add_edge(

@@ -93,9 +93,10 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
             out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)
         )
     ]
-    if result.events is not None:
+    events, model = result.events, result.model
+    if events is not None:
         written.append(
-            write_atomic(out / "events.parquet", lambda p: result.events.to_parquet(p, index=False))
+            write_atomic(out / "events.parquet", lambda p: events.to_parquet(p, index=False))
         )
     written.append(
         write_atomic(
@@ -112,10 +113,8 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
                 lambda p: plotting.plot_timeseries(result.timeseries, p, title=result.scenario),
             )
         )
-        if result.model is not None:
-            written.append(
-                write_atomic(out / "map.png", lambda p: plotting.plot_map(result.model, p))
-            )
+        if model is not None:
+            written.append(write_atomic(out / "map.png", lambda p: plotting.plot_map(model, p)))
     return written
 
 

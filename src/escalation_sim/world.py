@@ -126,7 +126,7 @@ def build_world(scenario: Scenario) -> World:
     index = {rid: i for i, rid in enumerate(ids)}
     sects = tuple(scenario.meta.sects)
 
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     for i, r in enumerate(regions):
         graph.add_node(i, id=r.id, name=r.name, country=r.country, pos=(r.lon, r.lat))
     for road in scenario.roads:

@@ -113,7 +113,7 @@ def bootstrap_means(
         else:
             arrays = (data, np.asarray(baseline, dtype=float)[None, :])
 
-            def stat(x, b, axis=-1):
+            def stat(x, b, axis=-1):  # type: ignore[misc]  # the other variant has no b
                 return np.mean(x, axis=axis) - np.mean(b, axis=axis)
 
             flat = (np.ptp(data, axis=1) == 0) & (np.ptp(baseline) == 0)

@@ -198,7 +198,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Disconnect; stop the LocalCluster if this executor started it."""
-        client, self.client = getattr(self, "client", None), None  # type: ignore[assignment]
+        client, self.client = getattr(self, "client", None), None
         if client is not None and self._own_client:
             client.close()
         if self.cluster is not None:

@@ -47,6 +47,7 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
     """Apply one entry; return what was done (for the log)."""
     w = model.world
     if entry.action == "set_parameter":
+        assert entry.parameter is not None and entry.value is not None  # the schema requires them
         value = entry.value
         if model.spec.parameters[entry.parameter].is_int:
             value = int(value)
@@ -67,8 +68,10 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
                 f.move_to(model.space[w.index[entry.region]])
         return f"unit {entry.unit} changed"
     if entry.action == "add_unit":
+        assert entry.add is not None
         model.place_unit(entry.add)
         return f"unit {entry.add.id} added in {entry.add.region}"
+    assert entry.region is not None and entry.controller is not None
     r = w.index[entry.region]
     regions = model.regions
     regions.controller[r] = entry.controller

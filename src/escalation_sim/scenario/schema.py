@@ -319,6 +319,9 @@ class Scenario(BaseModel):
             if e.date is not None and e.date < self.meta.start_date:
                 raise ValueError(f"{at}.date: {e.date} is before start_date {self.meta.start_date}")
             if e.action == "set_parameter":
+                assert (
+                    e.parameter is not None and e.value is not None
+                )  # required for this action by TimelineEntry
                 _known(f"{at}.parameter", e.parameter, self.parameters)
                 if e.parameter in INIT_ONLY_PARAMETERS:
                     raise ValueError(
@@ -333,6 +336,7 @@ class Scenario(BaseModel):
                         f"{at}.value: {e.value} is out of range; allowed: {spec.min} to {spec.max}"
                     )
             elif e.action == "set_unit":
+                assert e.unit is not None  # required for this action by TimelineEntry
                 _known(f"{at}.unit", e.unit, units)
                 if units[e.unit].actor == isis:
                     raise ValueError(
@@ -343,11 +347,15 @@ class Scenario(BaseModel):
                     _known(f"{at}.region", e.region, regions)
             elif e.action == "add_unit":
                 u = e.add
+                assert u is not None  # required for this action by TimelineEntry
                 if u.id in units:
                     raise ValueError(f"{at}.add.id: unit id '{u.id}' is already used")
                 _check_unit(f"{at}.add", u, regions, actors, set(self.meta.sects))
                 units[u.id] = u
             else:
+                assert (
+                    e.region is not None and e.controller is not None
+                )  # required for this action by TimelineEntry
                 _known(f"{at}.region", e.region, regions)
                 if regions[e.region].external:
                     raise ValueError(
@@ -359,6 +367,7 @@ class Scenario(BaseModel):
         """The week an entry applies at: its ``week``, or the week whose span holds its date."""
         if entry.week is not None:
             return entry.week
+        assert entry.date is not None  # a week or a date, by TimelineEntry
         return (entry.date - self.meta.start_date).days // 7 + 1
 
     # Convenience look-ups used by the model and the docs.

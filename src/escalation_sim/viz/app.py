@@ -193,7 +193,7 @@ def EscalationPage():
     """
     params = solara.use_memo(controls, [])
     first = solara.use_memo(lambda: BrowserModel(**initial_values(params)), [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[BrowserModel] = solara.use_reactive(first)
     SolaraViz(
         model,
         components=[],
