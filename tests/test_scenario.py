@@ -17,11 +17,21 @@ def test_default_scenario_covers_the_model(scenario):
     assert all(scenario.mechanisms.values())
 
 
-def test_every_record_has_a_source(scenario):
-    records = [*scenario.regions, *scenario.roads, *scenario.border_segments, *scenario.actors]
-    records += [*scenario.links, *scenario.units, *scenario.parameters.values()]
-    for rec in records:
-        assert len(rec.source) >= 3, rec
+@pytest.mark.parametrize(
+    "table", ["regions", "roads", "border_segments", "actors", "links", "units", "parameters"]
+)
+@pytest.mark.parametrize("source", [None, "", "x"])
+def test_a_record_without_a_real_source_is_refused(table, source):
+    # Every record carries a citation: a missing, empty or one-letter source is a bad file.
+    data = _default_toml()
+    record = next(iter(data[table].values())) if table == "parameters" else data[table][-1]
+    if source is None:
+        record.pop("source")
+    else:
+        record["source"] = source
+    with pytest.raises(ConfigError) as err:
+        parse_scenario(data, source="edited.toml")
+    assert "source" in str(err.value) and str(err.value).startswith("edited.toml: ")
 
 
 def test_required_regions_present(scenario):
