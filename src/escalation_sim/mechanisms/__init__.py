@@ -1,9 +1,16 @@
 """The weekly phases, in the order the model runs them, and the mechanism switches.
 
-Each phase is a function of the model. The eleven mechanisms the seed analysis asserts
-(``docs/ODD.md`` and ``../shared/domain/FACTS.md`` number them 1-11) and two background processes
-each have a switch in the scenario's ``[mechanisms]`` table; a phase skips the parts whose
-switch is off, so an experiment can show what each one contributes.
+Each phase is a function of the model: a system over agent sets (all forces, all cells, all
+regions), run once a week in the order of ``PHASES``. Decisions that belong to one agent are the
+agent's methods (``escalation_sim.agents``: a force's choice of whom to obey and where to march,
+Iraq's alignment, Iran's demand); a phase gathers what those decisions read and calls them in
+order. Mass processes over many agents (cells' attacks, counter-terrorism, recruitment) stay
+vectorised kernels here, over the agents' table rows.
+
+The eleven mechanisms asserted by the seed analysis (the analysis of Iraq's response to the
+Syrian offensive, early December 2024; ``docs/ODD.md`` numbers them 1-11) and two background
+processes each have a switch in the scenario's ``[mechanisms]`` table; a phase skips the parts
+whose switch is off, so an experiment can show what each one contributes.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from escalation_sim.mechanisms import (
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
 
-#: Switch name -> what it does (numbers as in FACTS.md).
+#: Switch name -> what it does (numbers as in docs/ODD.md).
 MECHANISMS: dict[str, str] = {
     "syria_chaos": "1. Chaos in Syria reactivates ISIS: HTS offensive, state collapse, prison and "
     "camp breakouts, ungoverned space, a pull on Iraqi cells towards Iraq",

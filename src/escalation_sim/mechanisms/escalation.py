@@ -3,7 +3,7 @@
 Seed: "if Iraqi militias elevate their threat levels against Israel, this could alter the
 situation, prompting actions to target them in Syria"; Washington "may not intervene if Israel
 undertakes such a step"; "if Tel Aviv currently perceives that other parties might engage in
-conflict with Iraqi factions, it may let 'pottery break potteries'". FACTS: "hundreds" of drones
+conflict with Iraqi factions, it may let 'pottery break potteries'". Record: "hundreds" of drones
 and missiles launched from Iraq since September 2024.
 
 * **Launches.** A launcher force in Iraq that carries a launch order of intensity i fires

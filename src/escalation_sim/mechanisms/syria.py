@@ -1,7 +1,7 @@
 """Phase 1, mechanism 1 (``syria_chaos``): the HTS offensive, state collapse, breakouts, chaos.
 
 Seed: "the situation in Syria could reactivate ISIS, whether from outside Iraqi borders or from
-within"; FACTS: ~11,000 suspected fighters held by the SDF, ~41,700 in al-Hol and Roj, >1,000
+within"; record: ~11,000 suspected fighters held by the SDF, ~41,700 in al-Hol and Roj, >1,000
 Syrian soldiers fled into Iraq at Al-Qaim on 7 Dec 2024.
 
 * **Collapse** at week ``syria_collapse_week`` with severity s = ``syria_collapse``: every
