@@ -217,3 +217,13 @@ def test_the_scenario_file_and_mesas_scenario_do_not_clash():
     pd.testing.assert_frame_equal(mesa.timeseries(), plain.timeseries())
     with pytest.raises(TypeError, match="once"):
         EscalationModel("hindcast_2013", scenario="iraq_syria_2024")
+
+
+def test_a_keyword_that_names_a_switch_and_a_parameter_goes_by_its_value():
+    # rival_absorption is a switch (mechanism 11) and a parameter (its strength).
+    switched = EscalationModel(rng=0, rival_absorption=False, isis_competition=True)
+    assert switched.mech["rival_absorption"] is True  # the alias came later and set both
+    switched = EscalationModel(rng=0, rival_absorption=False)
+    assert switched.mech["rival_absorption"] is False
+    weighed = EscalationModel(rng=0, rival_absorption=0.5)
+    assert weighed.p.rival_absorption == 0.5 and weighed.mech["rival_absorption"] is True

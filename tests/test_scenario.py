@@ -165,3 +165,24 @@ def test_model_rejects_incomplete_scenario():
     spec = parse_scenario(data)
     with pytest.raises(ConfigError, match=r"parameters\.ct_rate: required by the model"):
         EscalationModel(spec, rng=0)
+
+
+def test_a_file_with_the_old_switch_names_keeps_their_meaning():
+    # Files written before the split (one switch per causal claim) carry the old names.
+    data = _default_toml()
+    mechs = data["mechanisms"]
+    for old, new in (
+        ("isis_competition", ("isis_outbidding", "rival_absorption")),
+        ("decapitation", ("decapitation_strikes", "leadership_losses_2024")),
+        ("sectarian_backlash", ("sunni_syria_backlash", "militia_backlash")),
+    ):
+        for name in new:
+            del mechs[name]
+        mechs[old] = old != "decapitation"
+    mechs["militia_backlash"] = True  # a switch named itself wins over its alias
+    spec = parse_scenario(data, source="old.toml")
+    assert set(spec.mechanisms) == set(MECHANISMS)
+    assert not spec.mechanisms["decapitation_strikes"]
+    assert not spec.mechanisms["leadership_losses_2024"]
+    assert spec.mechanisms["isis_outbidding"] and spec.mechanisms["rival_absorption"]
+    assert spec.mechanisms["sunni_syria_backlash"] and spec.mechanisms["militia_backlash"]

@@ -130,6 +130,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     """Print parameters (value, range, meaning, source) and mechanism switches."""
     from escalation_sim.mechanisms import MECHANISMS
     from escalation_sim.scenario.loader import load_scenario
+    from escalation_sim.scenario.schema import MECHANISM_ALIASES
 
     spec = load_scenario(args.scenario)
     if args.json:
@@ -148,6 +149,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     print("\nmechanisms (--set mechanisms.NAME=false):")
     for name, on in spec.mechanisms.items():
         print(f"  {name:22s} {'on ' if on else 'off'}  {MECHANISMS.get(name, '')}")
+    print("\naliases (each sets the switches it was split into):")
+    for alias, targets in MECHANISM_ALIASES.items():
+        print(f"  {alias:22s} {' + '.join(targets)}")
     return 0
 
 

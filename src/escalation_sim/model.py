@@ -42,7 +42,7 @@ from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS
 from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-exported)
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
-from escalation_sim.scenario.schema import Scenario, TimelineEntry, Unit
+from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario, TimelineEntry, Unit
 from escalation_sim.state import RegionState, Routes, RunConstants, WeekCaches, WeekCounters
 from escalation_sim.tables import AgentTable
 from escalation_sim.world import World, build_world, hardened_border
@@ -111,7 +111,7 @@ class EscalationModel(Model):
             spec = load_scenario(source)
         merged: dict[str, Any] = dict(overrides or {})
         for key, value in params.items():
-            merged[f"mechanisms.{key}" if key in spec.mechanisms else key] = value
+            merged[_override_key(spec, key, value)] = value
         spec = apply_overrides(spec, merged, scenario_source=origin, origin="override")
         _check_complete(spec, origin)
 
@@ -238,8 +238,8 @@ class EscalationModel(Model):
         self.hts_momentum = (
             float(self.p.hts_offensive_momentum) if self.mech["syria_chaos"] else 0.0
         )
-        decap = self.mech["decapitation"]
-        self.isis_cohesion = float(self.p.isis_leadership_cohesion_2024) if decap else 1.0
+        losses = self.mech["leadership_losses_2024"]
+        self.isis_cohesion = float(self.p.isis_leadership_cohesion_2024) if losses else 1.0
         self.supply_delivered = 1.0
         self.supply_transit_iraq = 0.0
         self.shrine_threat = 0.0
@@ -475,6 +475,17 @@ class EscalationModel(Model):
         out: dict[str, Any] = dict(self.p_initial)
         out.update({f"mechanisms.{k}": v for k, v in self.mech.items()})
         return out
+
+
+def _override_key(spec: Scenario, key: str, value: Any) -> str:
+    """The override a keyword argument stands for: a switch (or alias) or a parameter.
+
+    A name that is both (``rival_absorption``) is the switch for a boolean, else the parameter.
+    """
+    switch = key in spec.mechanisms or key in MECHANISM_ALIASES
+    if switch and (key not in spec.parameters or isinstance(value, bool)):
+        return f"mechanisms.{key}"
+    return key
 
 
 def _reporter(name: str) -> Callable[[EscalationModel], float]:

@@ -87,7 +87,7 @@ def update_iran(model: EscalationModel) -> None:
     ]
     model.shrine_threat = 1.0 if threatened_shrines and model.mech["shrine_defence"] else 0.0
 
-    if model.mech["sectarian_backlash"]:
+    if model.mech["sunni_syria_backlash"]:
         syr = w.inner_syria
         pop = w.total_population
         under_hts = sum(pop[r] for r in np.flatnonzero(syr) if ctrl[r] == hts)

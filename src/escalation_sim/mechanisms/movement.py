@@ -87,7 +87,7 @@ def attractiveness(model: EscalationModel) -> np.ndarray:
     security = model.force_by_region()
     score = p.isis_move_sunni * sunni + p.isis_move_chaos * model.regions.chaos
     score -= p.isis_move_security * security / (security + p.ct_half)
-    if model.mech["isis_competition"]:
+    if model.mech["isis_outbidding"]:
         score += p.isis_move_former * w.former_isis
     return score
 

@@ -72,7 +72,7 @@ def step(model: EscalationModel) -> None:
     boost = 1 + chaos_boost(model)
     tilt = 1 + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
     fighters = model.isis_by_region()
-    rivals = rival_strength(model) if model.mech["isis_competition"] else 0.0
+    rivals = rival_strength(model) if model.mech["rival_absorption"] else 0.0
     presence = fighters / (fighters + p.recruit_presence_half + p.rival_absorption * rivals)
     mean = p.recruit_rate * share * model.regions.recruit_pool / 1e6 * presence
     mean = mean * model.isis_cohesion * boost * tilt
@@ -100,7 +100,7 @@ def active_shares(model: EscalationModel) -> np.ndarray:
             distance = model.actors[ctrl].isis_distance
             legitimacy[r] = p.legitimacy_new_ruler * (1 - distance)
     legitimacy *= 1 - regions.chaos
-    if model.mech["sectarian_backlash"]:
+    if model.mech["militia_backlash"]:
         militia = model.force_flags("shia_militia", shia_militia)
         shia = model.force_table.sum_by_region(w.n, militia)
         legitimacy = legitimacy * (

@@ -88,9 +88,9 @@ def attacks(model: EscalationModel) -> None:
     regions = table.region[rows]
     strength = table.strength[rows]
     motivation = 1 + chaos_boost(model)
-    if model.mech["sectarian_backlash"]:
+    if model.mech["sunni_syria_backlash"]:
         motivation = motivation + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
-    if model.mech["isis_competition"]:
+    if model.mech["isis_outbidding"]:
         recent = sum(1 for wk in model.hts_capture_weeks if wk > model.steps - 8)
         motivation = motivation + p.outbidding * min(1.0, recent / 4)
     rate = p.attack_rate * strength / p.isis_cell_size * model.isis_cohesion * motivation[regions]
@@ -141,7 +141,7 @@ def target_chances(
     so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
     region, in the order it holds them.
     """
-    exponent = model.p.sectarian_targeting if model.mech["sectarian_backlash"] else 0.0
+    exponent = model.p.sectarian_targeting if model.mech["sunni_syria_backlash"] else 0.0
     cache = model.caches.civilian_targets
     civilians = cache.get((region, exponent))
     if civilians is None:  # populations and affinities do not change during a run
@@ -200,13 +200,12 @@ def counter_terrorism(model: EscalationModel, support: np.ndarray) -> None:
 def decapitation(model: EscalationModel, support: np.ndarray) -> None:
     """Mechanism 3: leadership strikes with the coalition, and ISIS's recovery from them."""
     p = model.p
-    if not model.mech["decapitation"]:
-        model.isis_cohesion = 1.0
-        return
-    chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
-    if model.mech["intel_sharing"]:
-        chance *= 1 + p.intel_efficiency
-    if model.rng.random() < chance:
-        model.isis_cohesion *= 1 - p.decap_cohesion_loss
-        model.counts.decapitations += 1
+    if model.mech["decapitation_strikes"]:
+        chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
+        if model.mech["intel_sharing"]:
+            chance *= 1 + p.intel_efficiency
+        if model.rng.random() < chance:
+            model.isis_cohesion *= 1 - p.decap_cohesion_loss
+            model.counts.decapitations += 1
+    # Recovery is ISIS's own: from strikes, and from the losses of late 2024 (1 stays 1).
     model.isis_cohesion += p.cohesion_recovery * (1 - model.isis_cohesion)

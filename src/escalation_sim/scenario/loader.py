@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.scenario.schema import Scenario
+from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario
 
 DEFAULT_SCENARIO = "iraq_syria_2024"
 
@@ -183,12 +183,14 @@ def apply_overrides(
         if name.startswith("mechanisms."):
             mech = name.removeprefix("mechanisms.")
             field = f"mechanisms.{mech}"
-            if mech not in mechs:
-                allowed = ", ".join(sorted(mechs))
+            targets = MECHANISM_ALIASES.get(mech, (mech,))  # an alias sets several switches
+            if any(t not in mechs for t in targets):
+                allowed = ", ".join(sorted([*mechs, *MECHANISM_ALIASES]))
                 raise ConfigError(
                     scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
                 )
-            mechs[mech] = _as_bool(raw, scenario_source, field, origin)
+            on = _as_bool(raw, scenario_source, field, origin)
+            mechs.update(dict.fromkeys(targets, on))
             continue
         field = f"parameters.{name}"
         if name not in params:

@@ -15,7 +15,7 @@ file (``Scenario._check_timeline``); the model applies them in its first weekly 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +24,25 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 
 ROLES = ("iraq", "syrian_regime", "iran", "israel", "us", "isis", "hts")
+
+#: Switch names that set several switches at once, with the meaning they had before those were
+#: split (one switch per causal claim); accepted in scenario files and in overrides.
+MECHANISM_ALIASES: dict[str, tuple[str, ...]] = {
+    "isis_competition": ("isis_outbidding", "rival_absorption"),
+    "decapitation": ("decapitation_strikes", "leadership_losses_2024"),
+    "sectarian_backlash": ("sunni_syria_backlash", "militia_backlash"),
+}
+
+
+def expand_mechanism_aliases(mechs: dict[str, Any]) -> dict[str, Any]:
+    """Switches with each alias replaced by the switches it sets; a switch named itself wins."""
+    explicit = {name for name in mechs if name not in MECHANISM_ALIASES}
+    out: dict[str, Any] = {}
+    for name, value in mechs.items():
+        for target in MECHANISM_ALIASES.get(name, (name,)):
+            if target == name or target not in explicit:
+                out[target] = value
+    return out
 
 
 class Record(BaseModel):
@@ -271,6 +290,11 @@ class Scenario(BaseModel):
     parameters: dict[Ident, Parameter]
     mechanisms: dict[Ident, bool]
     timeline: tuple[TimelineEntry, ...] = ()
+
+    @field_validator("mechanisms", mode="before")
+    @classmethod
+    def _expand_aliases(cls, value: Any) -> Any:
+        return expand_mechanism_aliases(value) if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
