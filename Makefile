@@ -8,7 +8,7 @@ OUT     ?= results
 
 help:
 	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
-	@echo "make test   - install dev extras, run ruff and the whole test suite"
+	@echo "make test   - install dev extras, run ruff, mypy and the whole test suite"
 	@echo "make bench  - benchmarks, under 10 minutes (writes benchmarks/results.md and .json)"
 	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
 	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
@@ -37,6 +37,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/ruff check notebooks
 	$(BIN)/ruff format --check notebooks
+	$(BIN)/mypy
 
 # -v: each test's name as it runs (tests/conftest.py announces the slow notebook and browser
 # tests); --durations: the ten slowest at the end.

@@ -1,5 +1,7 @@
 """Designs: sizes, bounds, integer rounding, reproducibility, stable ids, seeds."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -132,9 +134,11 @@ def test_no_design_means_the_baseline_alone():
 
 def test_seeds_are_spawned_from_the_root_and_independent_of_the_count():
     seeds = derive_seeds(11, 5)
-    ss = np.random.SeedSequence(11).spawn(5)
-    assert seeds == [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in ss]
+    assert derive_seeds(11, 5) == seeds  # the same root, the same seeds
     assert derive_seeds(11, 8)[:5] == seeds  # more seeds extend, never reshuffle
+    assert set(derive_seeds(12, 5)).isdisjoint(seeds)  # another root, other seeds
+    # Spawned, not counted up from the root: neighbouring seeds are far apart.
+    assert min(abs(a - b) for a, b in itertools.pairwise(seeds)) > 2**40
     assert len(set(seeds)) == 5 and all(0 <= s < 2**63 for s in seeds)
     own_a, own_b = derive_seeds(11, 5, "p000000000001"), derive_seeds(11, 5, "p000000000002")
     assert own_a != own_b and own_a != seeds

@@ -104,8 +104,10 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert ts.prison_escapees.sum() == 0 and ts.syrian_soldiers_fled_iraq.sum() == 0
         case "border_defence":
             assert model.detection.max() == pytest.approx(model.p.intel_efficiency)
-        case "decapitation":
-            assert ts.decapitations.sum() == 0 and (ts.isis_cohesion.iloc[1:] == 1.0).all()
+        case "decapitation_strikes":  # cohesion only recovers
+            assert ts.decapitations.sum() == 0 and (ts.isis_cohesion.diff().iloc[1:] >= 0).all()
+        case "leadership_losses_2024":
+            assert ts.isis_cohesion.iloc[0] == 1.0
         case "supply_interdiction":
             assert np.allclose(ts.iran_supply_delivered.iloc[1:], 1.0)
         case "intel_sharing":
@@ -116,12 +118,12 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert ts.militia_launches.sum() == 0 and ts.militia_fighters_syria.iloc[1:].max() == 0
         case "shrine_defence":
             assert model.shrine_threat == 0.0
-        case "sectarian_backlash":
-            assert model.sunni_tilt == 0.0
+        case "sunni_syria_backlash":
+            assert model.sunni_tilt == 0.0 and (ts.isis_attacks_iraq >= 0).all()
+        case "militia_backlash" | "isis_outbidding" | "rival_absorption":
+            pass  # each has its own test over seeds below
         case "israel_escalation":
             assert ts.israeli_strikes_iraq.sum() == 0 and ts.israeli_strikes_syria.sum() == 0
-        case "isis_competition":
-            pass  # checked below against the switched-on run
         case "recruitment":
             assert ts.isis_recruits_iraq.sum() == 0
         case "counter_terrorism":
@@ -130,28 +132,104 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             raise AssertionError(f"no signature for {mech}")
 
 
+#: Switches whose effect is checked by a test of its own (over seeds) rather than a signature.
+OWN_TESTS = ("militia_backlash", "isis_outbidding", "rival_absorption", "counter_terrorism")
+OWN_TESTS += ("recruitment",)
+
+
 @pytest.mark.parametrize("mech", list(MECHANISMS))
 def test_switching_a_mechanism_off_removes_its_effect(mech):
     overrides = {"syria_collapse": 0.6, "iran_launch_intensity": 0.8}
     on = run(overrides=overrides, seed=11, keep_model=True)
     off = run(overrides={**overrides, f"mechanisms.{mech}": False}, seed=11, keep_model=True)
     _signature(mech, off.timeseries, off.model)
-    # Every switch changes the run it is part of.
-    assert not on.timeseries.equals(off.timeseries), mech
+    # With the switch on, the run shows what the switch removes (a switch that only changed
+    # the random draws would pass a plain "the runs differ").
+    if mech == "intel_sharing":  # raises every segment's detection chance
+        assert (on.model.detection > off.model.detection).all()
+    elif mech not in OWN_TESTS:
+        with pytest.raises(AssertionError):
+            _signature(mech, on.timeseries, on.model)
     if mech == "counter_terrorism":
         assert off.outcomes["isis_fighters_iraq_final"] > on.outcomes["isis_fighters_iraq_final"]
     if mech == "recruitment":
         assert off.outcomes["isis_fighters_iraq_final"] < on.outcomes["isis_fighters_iraq_final"]
 
 
-def test_isis_competition_raises_attacks_while_hts_advances():
-    def early_attacks(ts):  # weeks 1-12, while HTS takes ground after the collapse
-        early = ts[(ts.week >= 1) & (ts.week <= 12)]
-        return (early.isis_attacks_iraq + early.isis_attacks_syria).groupby(early.seed).sum()
+# One switch per causal claim: each switch's stated sign on the December 2024 path (the regime
+# dissolves at once, the SDF keeps most of its guards), over SEEDS seeds and half a year.
+DECEMBER_2024 = {"syria_collapse": 1.0, "collapse_guard_loss": 0.1}
+HALF_YEAR = 26
 
-    _, on = batch({"syria_collapse": 0.8}, weeks=16)
-    _, off = batch({"syria_collapse": 0.8, "mechanisms.isis_competition": False}, weeks=16)
-    lower(early_attacks(off), early_attacks(on), 0.95)
+
+def _december(switch: str | None = None):
+    off = {f"mechanisms.{switch}": False} if switch else {}
+    return batch({**DECEMBER_2024, **off}, weeks=HALF_YEAR)
+
+
+def _early_attacks(ts):  # weeks 1-12, while HTS takes ground after the collapse
+    early = ts[(ts.week >= 1) & (ts.week <= 12)]
+    return (early.isis_attacks_iraq + early.isis_attacks_syria).groupby(early.seed).sum()
+
+
+def _recruits_iraq(ts):
+    return ts.isis_recruits_iraq.groupby(ts.seed).sum()
+
+
+def test_isis_outbidding_raises_attacks_while_hts_advances():
+    _, on = _december()
+    _, off = _december("isis_outbidding")
+    lower(_early_attacks(off), _early_attacks(on), 0.95)
+
+
+def test_rival_absorption_lowers_isis_in_syria():
+    # HTS takes recruits ISIS would have drawn (switching isis_competition off used to raise
+    # ISIS in Syria by thousands, the opposite of outbidding).
+    on, _ = _december()
+    off, _ = _december("rival_absorption")
+    lower(on.isis_fighters_syria_final, off.isis_fighters_syria_final, 0.8)
+
+
+def test_decapitation_strikes_lower_isis_cohesion():
+    _, on = _december()
+    _, off = _december("decapitation_strikes")
+    cohesion = lambda ts: ts[ts.week >= 1].groupby("seed").isis_cohesion.mean()  # noqa: E731
+    lower(cohesion(on), cohesion(off), 0.98)
+    assert off.decapitations.sum() == 0 < on.decapitations.sum()
+
+
+def test_leadership_losses_of_2024_lower_attacks_early_on():
+    _, on = _december()
+    _, off = _december("leadership_losses_2024")
+    lower(_early_attacks(on), _early_attacks(off), 0.95)
+
+
+def test_a_sunni_weighted_syria_raises_recruitment_in_iraq():
+    _, on = _december()
+    _, off = _december("sunni_syria_backlash")
+    lower(_recruits_iraq(off), _recruits_iraq(on), 0.85)
+
+
+def test_shia_militia_presence_raises_recruitment_in_iraq():
+    _, on = _december()
+    _, off = _december("militia_backlash")
+    lower(_recruits_iraq(off), _recruits_iraq(on), 0.8)
+
+
+@pytest.mark.parametrize(
+    ("alias", "switches"),
+    [
+        ("isis_competition", ("isis_outbidding", "rival_absorption")),
+        ("decapitation", ("decapitation_strikes", "leadership_losses_2024")),
+        ("sectarian_backlash", ("sunni_syria_backlash", "militia_backlash")),
+    ],
+)
+def test_an_old_switch_name_sets_the_switches_it_was_split_into(alias, switches):
+    by_alias = run(overrides={**DECEMBER_2024, f"mechanisms.{alias}": False}, seed=2, weeks=20)
+    both = {f"mechanisms.{s}": False for s in switches}
+    by_name = run(overrides={**DECEMBER_2024, **both}, seed=2, weeks=20)
+    assert all(by_alias.parameters[f"mechanisms.{s}"] is False for s in switches)
+    assert by_alias.timeseries.equals(by_name.timeseries)
 
 
 def test_sectarian_targeting_prefers_shia_targets():
@@ -160,7 +238,7 @@ def test_sectarian_targeting_prefers_shia_targets():
         for seed in range(5):
             ev = run(
                 seed=seed,
-                overrides={"syria_collapse": 0.5, "mechanisms.sectarian_backlash": mech_on},
+                overrides={"syria_collapse": 0.5, "mechanisms.sunni_syria_backlash": mech_on},
             ).events
             isis = ev[ev.actor == "isis"]
             hits += isis.target.str.contains("shia_arab|badr|aah|kh_|nujaba|kss|atabat|pmf").sum()
@@ -171,8 +249,13 @@ def test_sectarian_targeting_prefers_shia_targets():
     assert on > 1.5 * off and on > off + 0.01
 
 
-def test_seeds_per_arm():
-    assert SEEDS >= 20
+def test_a_statistical_arm_is_twenty_independent_runs():
+    # The comparisons above rest on at least 20 seeds per arm that really differ: a model that
+    # ignored its seed would give 20 copies of one run.
+    out, ts = batch()
+    assert out.seed.nunique() == SEEDS >= 20
+    assert out.isis_attacks_iraq_total.nunique() >= SEEDS // 2
+    assert ts.groupby("seed").isis_fighters_iraq.last().nunique() >= SEEDS // 2
 
 
 def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
@@ -180,7 +263,6 @@ def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
     # militia that follows no commander this week goes to the shrine under threat, not simply
     # to the first shrine in the file.
     from escalation_sim.mechanisms import command
-    from escalation_sim.mechanisms.common import is_shia_militia
     from escalation_sim.scenario.synthetic import replicate
 
     model = EscalationModel(replicate(copies=2), {"shrine_mobilisation": 1.0}, rng=0)
@@ -190,11 +272,9 @@ def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
         if model.controller[r] == hts:
             model.controller[r] = regime
     model.controller[second] = hts
-    command.update_iran(model, model.actors[model.roles["iran"]])
+    command.update_iran(model)
     assert model.threatened_shrines == [second]
-    militia = next(
-        f for f in model.forces if f.role == "expeditionary" and is_shia_militia(model, f)
-    )
+    militia = next(f for f in model.forces if f.role == "expeditionary" and f.shia_militia)
     militia.links = []  # no commander: its own inclination decides
-    command.decide(model, militia, restraint=0.0)
+    militia.decide(restraint=0.0)
     assert militia.deployed and militia.deploy_target == second

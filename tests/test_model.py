@@ -12,7 +12,7 @@ import pytest
 from mesa.discrete_space import CellAgent, Network
 
 from escalation_sim import RUN_OUTCOMES, WEEKLY_OUTCOMES, EscalationModel, run
-from escalation_sim.agents import ArmedForce, IsisCell, StateActor
+from escalation_sim.agents import ArmedForce, StateActor
 from escalation_sim.run import write_run
 
 
@@ -118,7 +118,7 @@ def test_invariants_hold_over_a_run():
         assert all(f.strength >= 0 and 0 <= f.cohesion <= 1 for f in m.forces)
         assert (m.chaos >= 0).all() and (m.chaos <= 1).all()
         assert 0 <= m.isis_cohesion <= 1
-        assert (m.detainees >= 0).all() and (m.camp >= 0).all()
+        assert (m.regions.detainees >= 0).all() and (m.regions.camp >= 0).all()
         now = m.now
         assert now["infiltrations_detected"] <= now["infiltrations"]
         assert 0 <= now["escalation_level"] <= 4
@@ -133,13 +133,45 @@ def test_model_can_be_freed():
     assert ref() is None
 
 
-def test_default_run_is_quick_enough_to_time_in_benchmarks():
-    # Speed is measured in benchmarks/; here only that a full default run completes.
-    assert len(run(seed=0).timeseries) == 105
+def test_a_full_default_run_is_weekly_and_its_outcomes_add_up(scenario):
+    # Speed is measured in benchmarks/; here what a full run gives: one row a week from the
+    # start date over the horizon, and run outcomes that are the weekly series summed.
+    result = run(seed=0)
+    ts, out = result.timeseries, result.outcomes
+    weeks = scenario.meta.weeks
+    assert list(ts.week) == list(range(weeks + 1))
+    assert (ts.date.diff().dropna() == pd.Timedelta(days=7)).all()
+    assert ts.date.iloc[0] == pd.Timestamp(scenario.meta.start_date)
+    assert out["isis_attacks_iraq_total"] == ts.isis_attacks_iraq.sum() > 0
+    assert out["isis_fighters_iraq_peak"] == ts.isis_fighters_iraq.max()
+    ev = result.events
+    attacks = ev[(ev.actor == "isis") & (ev.kind == "attack")]
+    assert len(attacks) == ts.isis_attacks_iraq.sum() + ts.isis_attacks_syria.sum()
 
 
-def test_isis_cells_are_cell_agents():
-    assert issubclass(IsisCell, CellAgent) and issubclass(ArmedForce, CellAgent)
+def test_agents_move_and_leave_through_mesa_and_their_table_together():
+    # Each agent's region lives both in Mesa's space and in its table row: moving or removing
+    # it must keep the two in step, or region sums would count fighters where they are not.
+    m = EscalationModel(rng=0, syria_collapse=0.8)
+    m.run_for(6)
+    table = m.cell_table
+    for cell in m.cells:
+        assert cell in m.space[cell.region].agents
+    by_agents = np.zeros(m.world.n)
+    for cell in m.cells:
+        by_agents[cell.region] += cell.strength
+    np.testing.assert_array_equal(m.isis_by_region(), by_agents)
+    cell = next(iter(m.cells))
+    there = next(q for q in m.world.adjacency[cell.region] if q != cell.region)
+    cell.move_to(m.space[there])
+    assert cell.region == there and cell in m.space[there].agents
+    assert m.isis_by_region()[there] >= cell.strength
+    before = m.isis_by_region().sum()
+    strength = cell.strength
+    cell.remove()
+    assert cell not in m.cells and cell not in m.space[there].agents
+    assert m.isis_by_region().sum() == pytest.approx(before - strength)
+    assert len(table.rows()) == len(m.cells)
 
 
 def test_next_hop_stays_put_when_the_goal_is_unreachable():
@@ -162,3 +194,36 @@ def test_a_run_without_events_gives_the_same_series_and_outcomes(tmp_path):
     assert lean.outcomes == full.outcomes
     written = {p.name for p in write_run(lean, tmp_path, plots=False)}
     assert written == {"timeseries.parquet", "outcomes.json"}
+
+
+def test_the_scenario_file_and_mesas_scenario_do_not_clash():
+    # Mesa 3.5's Model has its own `scenario`; the file is `spec`, given first or as scenario=.
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    by_position = EscalationModel("hindcast_2013", {"border_hardening": 0.3}, rng=4)
+    by_keyword = EscalationModel(scenario="hindcast_2013", border_hardening=0.3, rng=4)
+    assert by_position.spec.meta.name == by_keyword.spec.meta.name == "hindcast_2013"
+    assert isinstance(by_position.scenario, MesaScenario)
+    by_position.run_for(5)
+    by_keyword.run_for(5)
+    pd.testing.assert_frame_equal(by_position.timeseries(), by_keyword.timeseries())
+    # Mesa's scenario carries overrides and the seed, as SolaraViz's Reset passes it.
+    mesa = EscalationModel(scenario=MesaScenario(rng=4, border_hardening=0.3))
+    assert mesa.spec.meta.name == "iraq_syria_2024" and mesa.p.border_hardening == 0.3
+    assert mesa.scenario.model is mesa
+    plain = EscalationModel(rng=4, border_hardening=0.3)
+    mesa.run_for(5)
+    plain.run_for(5)
+    pd.testing.assert_frame_equal(mesa.timeseries(), plain.timeseries())
+    with pytest.raises(TypeError, match="once"):
+        EscalationModel("hindcast_2013", scenario="iraq_syria_2024")
+
+
+def test_a_keyword_that_names_a_switch_and_a_parameter_goes_by_its_value():
+    # rival_absorption is a switch (mechanism 11) and a parameter (its strength).
+    switched = EscalationModel(rng=0, rival_absorption=False, isis_competition=True)
+    assert switched.mech["rival_absorption"] is True  # the alias came later and set both
+    switched = EscalationModel(rng=0, rival_absorption=False)
+    assert switched.mech["rival_absorption"] is False
+    weighed = EscalationModel(rng=0, rival_absorption=0.5)
+    assert weighed.p.rival_absorption == 0.5 and weighed.mech["rival_absorption"] is True

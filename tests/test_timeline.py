@@ -160,7 +160,7 @@ def test_entries_apply_at_the_start_of_their_week(base):
     fighters_sinjar = m.isis_by_region()[m.world.index["sinjar"]]
     m.step()  # week 4
     raqqa = m.world.index["raqqa"]
-    assert m.home_controller[raqqa] == "hts" and m.chaos[raqqa] > 0.9
+    assert m.regions.home_controller[raqqa] == "hts" and m.chaos[raqqa] > 0.9
     assert m.isis_by_region()[m.world.index["sinjar"]] >= fighters_sinjar + 300
     assert [e["week"] for e in m.timeline_log] == [2, 3, 3, 4, 4]
     assert m.parameters()["ct_rate"] == 0.012  # the run's configuration, not the timeline's

@@ -49,8 +49,11 @@ def _int_at_least(
     return parse
 
 
-_positive_int = _int_at_least(1)
-_seed = _int_at_least(0, "an integer seed")
+#: argparse types the subcommands share (``experiments``, ``validation`` and this module's).
+positive_int = _int_at_least(1)
+seed_int = _int_at_least(0, "an integer seed")
+# The old private names, for code written before they were public.
+_positive_int, _seed = positive_int, seed_int
 _weeks = _int_at_least(1, maximum=MAX_WEEKS)  # the schema's cap on a run's length
 
 
@@ -148,6 +151,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     """Print parameters (value, range, meaning, source) and mechanism switches."""
     from escalation_sim.mechanisms import MECHANISMS
     from escalation_sim.scenario.loader import load_scenario
+    from escalation_sim.scenario.schema import MECHANISM_ALIASES
 
     spec = load_scenario(args.scenario)
     if args.json:
@@ -166,6 +170,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     print("\nmechanisms (--set mechanisms.NAME=false):")
     for name, on in spec.mechanisms.items():
         print(f"  {name:22s} {'on ' if on else 'off'}  {MECHANISMS.get(name, '')}")
+    print("\naliases (each sets the switches it was split into):")
+    for alias, targets in MECHANISM_ALIASES.items():
+        print(f"  {alias:22s} {' + '.join(targets)}")
     return 0
 
 

@@ -1,4 +1,23 @@
-"""EscalationModel: the Iraq-Syria theatre as a Mesa 3.5 model, stepped weekly."""
+"""EscalationModel: the Iraq-Syria theatre as a Mesa 3.5 model, stepped weekly.
+
+**The pattern.** Agents (``escalation_sim.agents``) hold state and make their own decisions: a
+force chooses whom to obey and where to march, Iraq its alignment, Iran its demand and orders.
+Phases (``escalation_sim.mechanisms.PHASES``) are systems over agent sets, run in a fixed,
+documented order each week; mass processes over many agents (cells' attacks, counter-terrorism,
+recruitment) are vectorised kernels over the agents' table rows (``escalation_sim.tables``).
+
+The state that is not an agent's is typed (``escalation_sim.state``): ``counts`` (this week's
+``WeekCounters``), ``regions`` (``RegionState``, one named array per quantity), ``constants``
+(``RunConstants``, derived once at build) and ``caches`` (``WeekCaches``, recomputed when what
+they depend on changes).
+
+**Scenarios.** ``spec`` is the validated scenario file (``escalation_sim.scenario.schema
+.Scenario``). Mesa 3.5's ``Model`` has its own ``scenario`` attribute, an experiment object of
+``mesa.experimental.scenarios``; ``model.scenario`` is Mesa's, as Mesa's tools (SolaraViz's
+Reset) expect. The constructor takes the scenario file as its first positional argument (or, as
+before, the keyword ``scenario=``), and also accepts Mesa's ``Scenario`` on ``scenario=``: its
+values are parameter overrides and its ``rng`` the seed.
+"""
 
 from __future__ import annotations
 
@@ -14,39 +33,22 @@ import pandas as pd
 from mesa import DataCollector, Model
 from mesa.agent import AgentSet
 from mesa.discrete_space import Network
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from escalation_sim import outcomes
-from escalation_sim.agents import ArmedForce, CommandLink, IsisCell, StateActor
+from escalation_sim.agents import ArmedForce, CommandLink, IsisCell, StateActor, affinity_distance
 from escalation_sim.errors import ConfigError
 from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS
 from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-exported)
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
-from escalation_sim.scenario.schema import Scenario, TimelineEntry, Unit
+from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario, TimelineEntry, Unit
+from escalation_sim.state import RegionState, Routes, RunConstants, WeekCaches, WeekCounters
 from escalation_sim.tables import AgentTable
-from escalation_sim.world import build_world, hardened_border
+from escalation_sim.world import World, build_world, hardened_border
 
-#: Counters that each phase adds to during a week; reset at the start of every step.
-WEEKLY_COUNTERS = (
-    "attacks_iraq",
-    "attacks_syria",
-    "deaths_iraq",
-    "deaths_syria",
-    "infiltrations",
-    "infiltrations_detected",
-    "infiltrating_fighters",
-    "launches",
-    "strikes_iraq",
-    "strikes_iraq_blocked",
-    "strikes_syria",
-    "recruits_iraq",
-    "recruits_syria",
-    "escapees",
-    "freed",
-    "decapitations",
-    "fled_to_iraq",
-    "hts_captures",
-)
+#: What the first argument (or ``scenario=``) may be: a bundled name, a path, a ``Scenario``.
+ScenarioSource = str | Path | Scenario
 
 
 class EscalationModel(Model):
@@ -56,11 +58,14 @@ class EscalationModel(Model):
     otherwise). One step is one week; ``PHASES`` in ``escalation_sim.mechanisms`` gives the order.
 
     Args:
-        scenario: A bundled scenario name, a path to a TOML file, or a ``Scenario``; default
-            ``iraq_syria_2024``.
+        source: A bundled scenario name, a path to a TOML file, or a ``Scenario``; default
+            ``iraq_syria_2024``. Positional (``EscalationModel("hindcast_2013")``).
         overrides: Parameter values and switches, e.g. ``{"border_hardening": 0.9,
             "mechanisms.militia_autonomy": False}``; checked against each parameter's range.
         rng: Seed (or numpy ``Generator``/``SeedSequence``) for every random draw of the run.
+        scenario: The scenario file, as ``source`` (kept for callers that name it), or Mesa's
+            ``mesa.experimental.scenarios.Scenario`` (what SolaraViz passes on Reset): its
+            values are overrides and its ``rng``, if set, the seed.
         **params: Further overrides as keyword arguments: any parameter name, or a mechanism
             name with a boolean (``militia_autonomy=False``). Used by the browser controls.
 
@@ -72,32 +77,46 @@ class EscalationModel(Model):
 
     def __init__(
         self,
-        scenario: str | Path | Scenario | None = None,
+        source: ScenarioSource | None = None,
+        /,
         overrides: Mapping[str, Any] | None = None,
         *,
         rng: Any = None,
+        scenario: ScenarioSource | MesaScenario | None = None,
         **params: Any,
     ) -> None:
-        super().__init__(rng=rng)
+        mesa_scenario: MesaScenario | None = None
+        if isinstance(scenario, MesaScenario):
+            mesa_scenario = scenario
+            extra = {k: v for k, v in scenario if k != "rng"}
+            params = {**extra, **params}
+            if rng is None:
+                rng = scenario.rng
+            else:
+                scenario.rng = rng  # one seed for both (Mesa refuses two different ones)
+        elif scenario is not None:
+            if source is not None:
+                raise TypeError("give the scenario file once: positionally or as scenario=")
+            source = scenario
+        super().__init__(rng=rng, scenario=mesa_scenario)
         self._no_agents: AgentSet = AgentSet([], random=self.random)
         # Region, strength and cohesion of forces and of ISIS cells, as arrays (tables.py).
         self.force_table = AgentTable()
         self.cell_table = AgentTable(capacity=256)
-        # Memoised static properties of agents and actors (sectarian distances, flags), by key.
-        self.memo: dict[tuple, Any] = {}
-        if isinstance(scenario, Scenario):
-            spec, source = scenario, f"<scenario {scenario.meta.name}>"
+        self.caches = WeekCaches()
+        if isinstance(source, Scenario):
+            spec, origin = source, f"<scenario {source.meta.name}>"
         else:
-            source = str(resolve_scenario_path(scenario))
-            spec = load_scenario(scenario)
+            origin = str(resolve_scenario_path(source))
+            spec = load_scenario(source)
         merged: dict[str, Any] = dict(overrides or {})
         for key, value in params.items():
-            merged[f"mechanisms.{key}" if key in spec.mechanisms else key] = value
-        spec = apply_overrides(spec, merged, scenario_source=source, origin="override")
-        _check_complete(spec, source)
+            merged[_override_key(spec, key, value)] = value
+        spec = apply_overrides(spec, merged, scenario_source=origin, origin="override")
+        _check_complete(spec, origin)
 
         self.spec: Scenario = spec
-        self.scenario_source = source
+        self.scenario_source = origin
         self.p = Params({k: v.value for k, v in spec.parameters.items()})
         self.p_initial = self.p
         # The timeline's entries by the week they apply at (mechanisms.timeline).
@@ -108,7 +127,7 @@ class EscalationModel(Model):
         self.mech: dict[str, bool] = dict(spec.mechanisms)
         self.roles = dict(spec.roles)
         self.start_date: dt.date = spec.meta.start_date
-        self.world = build_world(spec)
+        self.world: World = build_world(spec)
         w = self.world
         self.space = Network(
             w.graph, random=self.random, layout={i: tuple(w.coords[i]) for i in range(w.n)}
@@ -116,14 +135,16 @@ class EscalationModel(Model):
 
         self._build_actors()
         self._build_forces()
-        self._init_region_state()
+        isis_aff = self.actors[self.roles["isis"]].affinity
+        self.regions = RegionState.from_scenario(spec, w, isis_aff)
+        self._init_theatre()
         self._init_recruit_sample()
-        self._init_border()
+        self.constants = self._derive_constants()
+        self.derive_border()
 
         self.events: list[tuple] = []
         self._event_date: tuple[int, dt.date | None] = (-1, None)
-        for name in WEEKLY_COUNTERS:
-            setattr(self, name, 0)
+        self.counts = WeekCounters()
         self.launch_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
         self.strike_syria_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
         self.strike_iraq_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
@@ -144,10 +165,13 @@ class EscalationModel(Model):
         for a in spec.actors:
             vec = np.array([a.affinity.get(s, 0.0) for s in sects], dtype=float)
             self.actors[a.id] = StateActor(self, a.id, a.kind, vec)
-        #: Index of each actor, the ``code`` of its forces' rows in ``force_table``.
+        isis_aff = self.actors[self.roles["isis"]].affinity
+        for actor in self.actors.values():
+            actor.isis_distance = affinity_distance(actor.affinity, isis_aff)
+        #: Index of each actor, the ``actor`` column of the agent tables.
         self.actor_codes = {a: i for i, a in enumerate(self.actors)}
         # The relational network: command links, alliances, hostilities between actors.
-        self.relations = nx.MultiDiGraph()
+        self.relations: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.relations.add_nodes_from(self.actors)
         for link in spec.links:
             self.relations.add_edge(
@@ -193,7 +217,7 @@ class EscalationModel(Model):
             n_iraqi = round(u.cells * u.iraqi_share)
             for k, size in enumerate(sizes):
                 cell = IsisCell(self, float(size), iraqi=k < n_iraqi, affinity=aff)
-                cell.cell = self.space[node]
+                cell.move_to(self.space[node])
             return
         force = ArmedForce(
             self,
@@ -207,30 +231,15 @@ class EscalationModel(Model):
             links=self.command_links(u.actor),
             affinity=aff,
         )
-        force.cell = self.space[node]
+        force.move_to(self.space[node])
 
-    def _init_region_state(self) -> None:
-        w = self.world
-        self.controller: list[str] = [r.controller for r in self.spec.regions]
-        # Who each region returns to when ISIS loses it (the timeline may change it).
-        self.home_controller: list[str] = list(self.controller)
-        self.chaos = np.zeros(w.n)
-        self.guards = np.array([r.guards for r in self.spec.regions], dtype=float)
-        self.detainees = np.array([r.detainees for r in self.spec.regions], dtype=float)
-        self.camp = np.array([r.camp for r in self.spec.regions], dtype=float)
-        self.detainees_iraqi = np.array([r.detainees_iraqi for r in self.spec.regions])
-        self.camp_iraqi = np.array([r.camp_iraqi for r in self.spec.regions])
-        isis_aff = self.actors[self.roles["isis"]].affinity
-        # People whose affinity ISIS can recruit from: population weighted by ISIS's affinity.
-        self.recruit_pool = w.population @ isis_aff
-        self.active_share = np.zeros(w.n)
-        # ISIS recruits raised by the recruitment phase in each region since week 0.
-        self.recruits_by_region = np.zeros(w.n, dtype=np.int64)
+    def _init_theatre(self) -> None:
+        # Theatre-wide state the phases update each week.
         self.hts_momentum = (
             float(self.p.hts_offensive_momentum) if self.mech["syria_chaos"] else 0.0
         )
-        decap = self.mech["decapitation"]
-        self.isis_cohesion = float(self.p.isis_leadership_cohesion_2024) if decap else 1.0
+        losses = self.mech["leadership_losses_2024"]
+        self.isis_cohesion = float(self.p.isis_leadership_cohesion_2024) if losses else 1.0
         self.supply_delivered = 1.0
         self.supply_transit_iraq = 0.0
         self.shrine_threat = 0.0
@@ -244,7 +253,43 @@ class EscalationModel(Model):
         self.sample_hardship = self.rng.random((self.world.n, m))
         self.sample_risk = self.rng.random((self.world.n, m))
 
-    def _init_border(self) -> None:
+    def _derive_constants(self) -> RunConstants:
+        w, roles, actors = self.world, self.roles, self.actors
+        pop = w.total_population
+        iran, regime = roles["iran"], roles["syrian_regime"]
+        iran_commanded = frozenset(
+            u for u, v, d in self.relations.edges(data=True) if d["kind"] == "command" and v == iran
+        )
+        side = {regime, iran}
+        for u, v, d in self.relations.edges(data=True):
+            if d["kind"] == "alliance" and regime in (u, v):
+                side.add(v if u == regime else u)
+        isis_aff = actors[roles["isis"]].affinity
+        sects = np.eye(len(w.sects))  # a civilian of sect k has affinity e_k
+        return RunConstants(
+            sunni_share=np.divide(self.regions.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0),
+            recruit_hardship=np.minimum(1.0, 2.0 * self.sample_hardship * w.hardship[:, None]),
+            routes=tuple(_routes(w, here) for here in range(w.n)),
+            iran_commanded=iran_commanded,
+            # Iraqi militias that Iran commands fight on the regime's side in Syria.
+            regime_side=frozenset(side | iran_commanded),
+            supply_passable=frozenset({iran, roles["iraq"], regime} | iran_commanded),
+            isis_rivals=tuple(
+                a
+                for a, actor in actors.items()
+                if actor.kind == "rebel" and actor.isis_distance < 0.5
+            ),
+            sect_isis_distance=np.array(
+                [affinity_distance(isis_aff, sects[k]) for k in range(len(w.sects))]
+            ),
+        )
+
+    def derive_border(self) -> None:
+        """Derive the border's wall, surveillance, garrison and detection chance per segment.
+
+        From the ``border_hardening`` lever and the detection parameters (``movement``'s
+        ``BORDER_PARAMETERS``); the timeline calls it again when one of them changes.
+        """
         p, segs = self.p, self.world.segments
         wall, surv, garr = hardened_border(
             segs, float(p.border_hardening), float(p.border_hardening_2024), float(p.garrison_full)
@@ -259,14 +304,13 @@ class EscalationModel(Model):
             detect = np.zeros(len(segs))
         if self.mech["intel_sharing"]:
             detect = 1 - (1 - detect) * (1 - p.intel_efficiency)
-        self.detection = detect
+        self.detection: np.ndarray = detect
 
     # ------------------------------------------------------------------ running
 
     def step(self) -> None:
         """Advance one week: run every phase in order, then record the outcomes."""
-        for name in WEEKLY_COUNTERS:
-            setattr(self, name, 0)
+        self.counts = WeekCounters()
         for phase in PHASES:
             phase.run(self)
         outcomes.measure(self)
@@ -287,19 +331,29 @@ class EscalationModel(Model):
     @property
     def forces(self) -> AgentSet:
         """All placed armed forces."""
-        return self._agents_by_type.get(ArmedForce) or self._no_agents
+        return self.agents_by_type.get(ArmedForce) or self._no_agents
 
     @property
     def cells(self) -> AgentSet:
         """All ISIS cells."""
-        return self._agents_by_type.get(IsisCell) or self._no_agents
+        return self.agents_by_type.get(IsisCell) or self._no_agents
+
+    @property
+    def controller(self) -> list[str]:
+        """Who holds each region now (``regions.controller``)."""
+        return self.regions.controller
+
+    @property
+    def chaos(self) -> np.ndarray:
+        """Disorder in each region, in [0, 1] (``regions.chaos``)."""
+        return self.regions.chaos
 
     def forces_of(self, role: str) -> list[ArmedForce]:
         """Forces of the actor that plays a role (``syrian_regime``, ``hts``...)."""
         table = self.force_table
         rows = table.rows()
         code = self.actor_codes[self.roles[role]]
-        return [table.agents[r] for r in rows[table.code[rows] == code].tolist()]
+        return [table.agent(r) for r in rows[table.actor[rows] == code].tolist()]
 
     def regime_effective(self) -> float:
         """Effective strength (strength x cohesion) of the Syrian regime's forces."""
@@ -316,12 +370,12 @@ class EscalationModel(Model):
         only when a force is added or removed.
         """
         rows = self.force_table.rows()
-        cached = self.memo.get(("force_flags", name))
+        cached = self.caches.force_flags.get(name)
         if cached is not None and cached[0] is rows:
             return cached[1]
         forces = self.force_table.live()
         flags = np.fromiter(map(fn, forces), dtype=bool, count=len(forces))
-        self.memo[("force_flags", name)] = (rows, flags)
+        self.caches.force_flags[name] = (rows, flags)
         return flags
 
     def forces_flagged(self, name: str, fn: Callable[[ArmedForce], bool]) -> list[ArmedForce]:
@@ -335,7 +389,7 @@ class EscalationModel(Model):
         codes = [self.actor_codes[a] for a in actor_ids if a in self.actor_codes]
         if not codes:
             return np.zeros(self.world.n)
-        present = table.code[table.rows()]
+        present = table.actor[table.rows()]
         mask = present == codes[0] if len(codes) == 1 else np.isin(present, codes)
         return table.sum_by_region(self.world.n, mask)
 
@@ -399,14 +453,14 @@ class EscalationModel(Model):
             {
                 "name": list(w.names),
                 "country": w.country,
-                "controller": list(self.controller),
+                "controller": list(self.regions.controller),
                 "population": pop.astype(np.int64),
                 **{f"{sect}_share": shares[:, k] for k, sect in enumerate(w.sects)},
                 "isis_fighters": self.isis_by_region(),
                 "forces": self.force_by_region(),
-                "chaos": self.chaos,
-                "active_share": self.active_share,
-                "recruits": self.recruits_by_region,
+                "chaos": self.regions.chaos,
+                "active_share": self.regions.active_share,
+                "recruits": self.regions.recruits,
             },
             index=pd.Index(w.ids, name="region"),
         )
@@ -423,8 +477,30 @@ class EscalationModel(Model):
         return out
 
 
-def _reporter(name: str):
+def _override_key(spec: Scenario, key: str, value: Any) -> str:
+    """The override a keyword argument stands for: a switch (or alias) or a parameter.
+
+    A name that is both (``rival_absorption``) is the switch for a boolean, else the parameter.
+    """
+    switch = key in spec.mechanisms or key in MECHANISM_ALIASES
+    if switch and (key not in spec.parameters or isinstance(value, bool)):
+        return f"mechanisms.{key}"
+    return key
+
+
+def _reporter(name: str) -> Callable[[EscalationModel], float]:
     return lambda m: m.now[name]
+
+
+def _routes(w: World, here: int) -> Routes | None:
+    """Where a cell in ``here`` may move (``state.Routes``); None if there is no neighbour."""
+    by_edge = w.segments.by_edge
+    options = np.array([q for q in w.adjacency[here] if not w.external[q]], dtype=np.intp)
+    if not len(options):
+        return None
+    segment = np.array([by_edge.get((here, int(q)), -1) for q in options], dtype=np.intp)
+    towards = (w.dist_to_iraq[options] < w.dist_to_iraq[here]) | w.is_iraq[options]
+    return options, segment, towards
 
 
 def _check_complete(spec: Scenario, source: str) -> None:

@@ -94,42 +94,43 @@ def measure(model: EscalationModel) -> None:
     """Compute this week's outcomes into ``model.now`` (last week's move to ``model.last_week``)."""
     w = model.world
     fighters = model.isis_by_region()
-    militias = model.forces_flagged("iraqi_militia", lambda f: iraqi_militia(model, f))
+    militias = model.forces_flagged("iraqi_militia", iraqi_militia)
+    counts, controller = model.counts, model.regions.controller
     militia_syria = sum(f.strength for f in militias if w.is_syria[f.region])
     isis, hts = model.roles["isis"], model.roles["hts"]
-    isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if model.controller[r] == isis)
+    isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if controller[r] == isis)
     model.last_week = model.now
     model.now = {
         "isis_fighters_iraq": float(fighters[w.is_iraq].sum()),
         "isis_fighters_syria": float(fighters[w.is_syria].sum()),
-        "isis_attacks_iraq": model.attacks_iraq,
+        "isis_attacks_iraq": counts.attacks_iraq,
         "isis_regions_iraq": isis_regions,
-        "infiltrations": model.infiltrations,
-        "infiltrations_detected": model.infiltrations_detected,
+        "infiltrations": counts.infiltrations,
+        "infiltrations_detected": counts.infiltrations_detected,
         "militia_fighters_syria": float(militia_syria),
-        "israeli_strikes_iraq": model.strikes_iraq,
+        "israeli_strikes_iraq": counts.strikes_iraq,
         "escalation_level": escalation_level(model, militia_syria),
-        "isis_attacks_syria": model.attacks_syria,
-        "isis_deaths_iraq": model.deaths_iraq,
-        "isis_deaths_syria": model.deaths_syria,
-        "infiltrations_undetected": model.infiltrations - model.infiltrations_detected,
-        "infiltrating_fighters": model.infiltrating_fighters,
-        "militia_launches": model.launches,
-        "israeli_strikes_syria": model.strikes_syria,
-        "israeli_strikes_iraq_blocked": model.strikes_iraq_blocked,
+        "isis_attacks_syria": counts.attacks_syria,
+        "isis_deaths_iraq": counts.deaths_iraq,
+        "isis_deaths_syria": counts.deaths_syria,
+        "infiltrations_undetected": counts.infiltrations - counts.infiltrations_detected,
+        "infiltrating_fighters": counts.infiltrating_fighters,
+        "militia_launches": counts.launches,
+        "israeli_strikes_syria": counts.strikes_syria,
+        "israeli_strikes_iraq_blocked": counts.strikes_iraq_blocked,
         "israel_threat": float(model.actors[model.roles["israel"]].threat),
         "iraq_us_alignment": float(model.actors[model.roles["iraq"]].alignment),
         "iran_demand": float(model.actors[model.roles["iran"]].demand),
         "iran_supply_delivered": float(model.supply_delivered),
         "regime_strength": model.regime_effective() / max(model.initial_regime, 1e-9),
-        "hts_regions": sum(1 for c in model.controller if c == hts),
+        "hts_regions": sum(1 for c in controller if c == hts),
         "isis_cohesion": float(model.isis_cohesion),
-        "isis_recruits_iraq": model.recruits_iraq,
-        "isis_recruits_syria": model.recruits_syria + model.freed,
-        "isis_fighters_freed": model.freed,
-        "prison_escapees": model.escapees,
-        "decapitations": model.decapitations,
-        "syrian_soldiers_fled_iraq": model.fled_to_iraq,
+        "isis_recruits_iraq": counts.recruits_iraq,
+        "isis_recruits_syria": counts.recruits_syria + counts.freed,
+        "isis_fighters_freed": counts.freed,
+        "prison_escapees": counts.escapees,
+        "decapitations": counts.decapitations,
+        "syrian_soldiers_fled_iraq": counts.fled_to_iraq,
     }
 
 

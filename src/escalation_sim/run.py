@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,14 +89,17 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
     """
     out.mkdir(parents=True, exist_ok=True)
     written = [
-        _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+        write_atomic(
+            out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)
+        )
     ]
-    if result.events is not None:
+    events, model = result.events, result.model
+    if events is not None:
         written.append(
-            _atomic(out / "events.parquet", lambda p: result.events.to_parquet(p, index=False))
+            write_atomic(out / "events.parquet", lambda p: events.to_parquet(p, index=False))
         )
     written.append(
-        _atomic(
+        write_atomic(
             out / "outcomes.json",
             lambda p: p.write_text(json.dumps(_outcomes_doc(result), indent=2)),
         )
@@ -105,13 +108,13 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
         from escalation_sim import plots as plotting
 
         written.append(
-            _atomic(
+            write_atomic(
                 out / "timeseries.png",
                 lambda p: plotting.plot_timeseries(result.timeseries, p, title=result.scenario),
             )
         )
-        if result.model is not None:
-            written.append(_atomic(out / "map.png", lambda p: plotting.plot_map(result.model, p)))
+        if model is not None:
+            written.append(write_atomic(out / "map.png", lambda p: plotting.plot_map(model, p)))
     return written
 
 
@@ -125,7 +128,7 @@ def _outcomes_doc(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _atomic(path: Path, write, durable: bool = False) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object], durable: bool = False) -> Path:
     """Write ``path`` via ``write(tmp)`` on a temporary file and an atomic rename.
 
     With ``durable`` the file's data reach the disk before the rename and the rename before the
@@ -147,11 +150,11 @@ def _atomic(path: Path, write, durable: bool = False) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     return path
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make a rename in ``directory`` durable (where directories can be opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -161,3 +164,7 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The old private names, for code written before they were public.
+_atomic, _fsync_dir = write_atomic, fsync_dir

@@ -6,6 +6,10 @@ attributes read and write their row. Summing strength per region, or drawing one
 cell, is then one numpy call over the rows instead of a Python loop over agents, which is what
 dominated a weekly step.
 
+The columns are for reading (``table.strength[rows]``); every write goes through a method of the
+table (``place``, ``set_strength``, ``add_strength``, ``remove_fighters``, ``shift_cohesion``...)
+or of the agent, so the table stays the one place that knows its layout.
+
 Rows are in creation order, the order in which the model's ``AgentSet`` iterates the agents, so a
 vectorised sum adds the same numbers in the same order as the loop it replaces: results are
 bit-identical. Removed agents leave dead rows; ``rows()`` compacts them away when they outnumber
@@ -15,22 +19,39 @@ last ``add`` or ``rows()`` call, not across one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 
+class Tabled(Protocol):
+    """What a table needs of the agent of a row: to be told its new row after a compaction."""
+
+    def moved_to_row(self, row: int) -> None:
+        """The agent's row is now ``row``."""
+
+
 class AgentTable:
-    """Region, strength, cohesion and a code (the actor's index) of one kind of agent, by row.
+    """Region, strength, cohesion, actor and origin of one kind of agent, by row.
 
     Attributes:
         region: Node each agent stands on (-1 if none).
         strength: Fighters.
         cohesion: In [0, 1] (1 for agents without one).
-        code: An integer label (forces: index of the actor in ``model.actors``).
+        actor: Index of the agent's actor in ``model.actors``.
+        iraqi: True for an ISIS cell of Iraqi origin (False for every force).
         alive: False for rows of removed agents.
         agents: The agent of each row (None for removed ones).
     """
+
+    COLUMNS = ("region", "strength", "cohesion", "actor", "iraqi", "alive")
+
+    region: np.ndarray
+    strength: np.ndarray
+    cohesion: np.ndarray
+    actor: np.ndarray
+    iraqi: np.ndarray
+    alive: np.ndarray
 
     def __init__(self, capacity: int = 64) -> None:
         self.size = 0
@@ -40,25 +61,34 @@ class AgentTable:
         self._rows: np.ndarray | None = None
 
     def _allocate(self, capacity: int) -> None:
-        old = getattr(self, "alive", None)
         n = self.size
-        region = np.full(capacity, -1, dtype=np.int64)
-        strength = np.zeros(capacity)
-        cohesion = np.ones(capacity)
-        code = np.zeros(capacity, dtype=np.int64)
-        alive = np.zeros(capacity, dtype=bool)
-        if old is not None:
-            region[:n], strength[:n] = self.region[:n], self.strength[:n]
-            cohesion[:n], code[:n], alive[:n] = self.cohesion[:n], self.code[:n], self.alive[:n]
-        self.region, self.strength, self.cohesion = region, strength, cohesion
-        self.code, self.alive = code, alive
+        fresh = {
+            "region": np.full(capacity, -1, dtype=np.int64),
+            "strength": np.zeros(capacity),
+            "cohesion": np.ones(capacity),
+            "actor": np.zeros(capacity, dtype=np.int64),
+            "iraqi": np.zeros(capacity, dtype=bool),
+            "alive": np.zeros(capacity, dtype=bool),
+        }
+        for column, array in fresh.items():
+            if n:
+                array[:n] = getattr(self, column)[:n]
+            setattr(self, column, array)
 
-    def add(self, agent: Any, strength: float, cohesion: float = 1.0, code: int = 0) -> int:
+    def add(
+        self,
+        agent: Any,
+        strength: float,
+        cohesion: float = 1.0,
+        actor: int = 0,
+        iraqi: bool = False,
+    ) -> int:
         """Append a row for ``agent`` (not yet placed); return the row."""
         if self.size == len(self.alive):
             self._allocate(2 * self.size)
         row = self.size
-        self.strength[row], self.cohesion[row], self.code[row] = strength, cohesion, code
+        self.strength[row], self.cohesion[row] = strength, cohesion
+        self.actor[row], self.iraqi[row] = actor, iraqi
         self.region[row] = -1
         self.alive[row] = True
         self.agents.append(agent)
@@ -88,7 +118,42 @@ class AgentTable:
         agents = self.agents
         return [agents[r] for r in self.rows()]
 
-    def sum_by_region(self, n: int, mask: np.ndarray | None = None, effective: bool = True):
+    def agent(self, row: int) -> Any:
+        """The agent of a row."""
+        return self.agents[row]
+
+    # ------------------------------------------------------------------ writes
+
+    def place(self, row: int, region: int) -> None:
+        """The agent of ``row`` now stands on ``region`` (-1: nowhere)."""
+        self.region[row] = region
+
+    def set_strength(self, row: int, value: float) -> None:
+        """Set one agent's fighters."""
+        self.strength[row] = value
+
+    def add_strength(self, row: int, n: float) -> None:
+        """Add ``n`` fighters to one agent."""
+        self.strength[row] += n
+
+    def set_cohesion(self, row: int, value: float) -> None:
+        """Set one agent's cohesion."""
+        self.cohesion[row] = value
+
+    def remove_fighters(self, rows: np.ndarray, losses: np.ndarray) -> np.ndarray:
+        """Take ``losses`` fighters from each of ``rows``; return the rows left with under one."""
+        self.strength[rows] -= losses
+        return rows[self.strength[rows] < 1]
+
+    def shift_cohesion(self, rows: np.ndarray, change: float) -> None:
+        """Add ``change`` to the cohesion of ``rows``, kept in [0, 1]."""
+        self.cohesion[rows] = np.minimum(1.0, np.maximum(0.0, self.cohesion[rows] + change))
+
+    # ------------------------------------------------------------------ sums
+
+    def sum_by_region(
+        self, n: int, mask: np.ndarray | None = None, effective: bool = True
+    ) -> np.ndarray:
         """Strength (times cohesion if ``effective``) per region over the live rows in ``mask``.
 
         Args:
@@ -107,11 +172,11 @@ class AgentTable:
     def _compact(self) -> None:
         keep = np.flatnonzero(self.alive[: self.size])
         k = len(keep)
-        for column in ("region", "strength", "cohesion", "code", "alive"):
+        for column in self.COLUMNS:
             array = getattr(self, column)
             array[:k] = array[keep]
             array[k : self.size] = -1 if column == "region" else 0
         self.agents = [self.agents[r] for r in keep]
         for row, agent in enumerate(self.agents):
-            agent._row = row
+            agent.moved_to_row(row)
         self.size, self.dead = k, 0

@@ -63,7 +63,6 @@ class World:
     legitimacy: np.ndarray
     former_isis: np.ndarray
     shrine: np.ndarray
-    corridor: np.ndarray
     dist_to_iraq: np.ndarray
     segments: Segments
     adjacency: tuple[tuple[int, ...], ...]  # neighbours of each node, in the graph's order
@@ -73,10 +72,6 @@ class World:
     def n(self) -> int:
         """Number of regions."""
         return len(self.ids)
-
-    def sect(self, name: str) -> int:
-        """Column of a sect in ``population``."""
-        return self.sects.index(name)
 
     def next_hop(self, here: int, goal: int) -> int:
         """The next node on a shortest road path from ``here`` to ``goal``.
@@ -131,7 +126,7 @@ def build_world(scenario: Scenario) -> World:
     index = {rid: i for i, rid in enumerate(ids)}
     sects = tuple(scenario.meta.sects)
 
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     for i, r in enumerate(regions):
         graph.add_node(i, id=r.id, name=r.name, country=r.country, pos=(r.lon, r.lat))
     for road in scenario.roads:
@@ -183,7 +178,6 @@ def build_world(scenario: Scenario) -> World:
         legitimacy=np.array([r.legitimacy for r in regions], dtype=float),
         former_isis=np.array([r.former_isis for r in regions], dtype=bool),
         shrine=np.array([r.shrine for r in regions], dtype=bool),
-        corridor=np.array([r.corridor for r in regions], dtype=bool),
         dist_to_iraq=hop_distances(graph, np.flatnonzero(is_iraq).tolist()),
         segments=segments,
         adjacency=tuple(tuple(graph.adj[i]) for i in range(len(ids))),

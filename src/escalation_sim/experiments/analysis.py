@@ -113,7 +113,7 @@ def bootstrap_means(
         else:
             arrays = (data, np.asarray(baseline, dtype=float)[None, :])
 
-            def stat(x, b, axis=-1):
+            def stat(x, b, axis=-1):  # type: ignore[misc]  # the other variant has no b
                 return np.mean(x, axis=axis) - np.mean(b, axis=axis)
 
             flat = (np.ptp(data, axis=1) == 0) & (np.ptp(baseline) == 0)
@@ -320,7 +320,10 @@ def _indices(design, outcome: str, y: np.ndarray, confidence: float, seed: int) 
             calc_second_order=bool(design.settings.get("second_order")),
             num_resamples=SALIB_RESAMPLES,
             conf_level=confidence,
-            seed=seed,
+            # A generator, not the integer: SALib's sobol.analyze seeds its bootstrap only
+            # when `seed` is truthy, so a seed of 0 would draw from the global generator.
+            # The generator draws what the integer would for every other seed.
+            seed=np.random.default_rng(seed),
         )
     else:
         res = morris.analyze(

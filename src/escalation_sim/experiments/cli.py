@@ -18,7 +18,7 @@ EXIT_RUNS_FAILED = 1
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
     """``escalation-sim sweep``: run an experiment config in batch."""
-    from escalation_sim.cli import _positive_int
+    from escalation_sim.cli import positive_int
 
     p = sub.add_parser(
         "sweep",
@@ -35,7 +35,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", type=Path, help="experiment config (TOML), e.g. experiments/*.toml")
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="worker processes (default: all cores; 1 = in this process)",
     )
@@ -49,19 +49,19 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--seeds",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="seeds per point, a quick trial (default: the config's seeds.per_point)",
     )
     p.add_argument(
         "--weeks",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="weeks per run, a quick trial (default: the config's weeks, else the scenario's)",
     )
     p.add_argument(
         "--chunk-runs",
-        type=_positive_int,
+        type=positive_int,
         default=500,
         help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
     )

@@ -198,7 +198,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Disconnect; stop the LocalCluster if this executor started it."""
-        client, self.client = getattr(self, "client", None), None  # type: ignore[assignment]
+        client, self.client = getattr(self, "client", None), None
         if client is not None and self._own_client:
             client.close()
         if self.cluster is not None:
@@ -274,7 +274,7 @@ def start_local_cluster(workers: int) -> LocalCluster:
 
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     """``--scheduler`` and ``--dask-local`` for ``escalation-sim sweep``."""
-    from escalation_sim.cli import _positive_int
+    from escalation_sim.cli import positive_int
 
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
@@ -287,7 +287,7 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--dask-local",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         help="start a Dask LocalCluster of N worker processes on 127.0.0.1 (no dashboard) and "
         "run on it",

@@ -29,7 +29,7 @@ from escalation_sim.scenario.loader import (
     read_toml_file,
     resolve_scenario_path,
 )
-from escalation_sim.scenario.schema import Scenario, allowed_ids
+from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario, allowed_ids
 
 #: Run-level outcomes summarised when a config does not list its own.
 DEFAULT_OUTCOMES: tuple[str, ...] = (
@@ -322,6 +322,10 @@ def scenario_domains(scenario: Scenario) -> dict:
     for name, on in scenario.mechanisms.items():
         key = f"mechanisms.{name}"
         out[key] = Domain(key, "switch", False, True, on, "switch", "")
+    for alias, targets in MECHANISM_ALIASES.items():  # an old name that sets several switches
+        key = f"mechanisms.{alias}"
+        on = all(scenario.mechanisms.get(t, False) for t in targets)
+        out[key] = Domain(key, "switch", False, True, on, f"switch: {' + '.join(targets)}", "")
     return out
 
 

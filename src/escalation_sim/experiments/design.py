@@ -265,7 +265,7 @@ def _check_sampler_settings(table: DesignTable, source: str) -> None:
         return
     if s in ("lhs", "sobol") and table.samples is None:
         raise ConfigError(source, "design.samples", f"required by sampler = {s!r}")
-    if s == "sobol" and table.samples & (table.samples - 1):
+    if s == "sobol" and table.samples is not None and table.samples & (table.samples - 1):
         raise ConfigError(
             source,
             "design.samples",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -140,7 +140,10 @@ def chosen_points(exp: Experiment, summary: pd.DataFrame) -> list[DesignPoint]:
         s = summary[(summary["outcome"] == exp.config.outcomes[0]) & summary["in_design"]]
         s = s.dropna(subset=["mean"])
         if not s.empty:
-            ids = [s.loc[s["mean"].idxmin(), "point_id"], s.loc[s["mean"].idxmax(), "point_id"]]
+            ids = [
+                s.loc[_label(s["mean"].idxmin()), "point_id"],
+                s.loc[_label(s["mean"].idxmax()), "point_id"],
+            ]
             extremes = [design.point(i) for i in ids]
     return _dedupe([design.baseline, *extremes])[:5]
 
@@ -260,9 +263,11 @@ def _design_text(exp: Experiment) -> str:
             f"`{k}` ({len(v)} levels: {', '.join(_fmt(x) for x in v)})" for k, v in d.levels.items()
         ]
         return f"full grid over {' x '.join(parts)}: {len(d.rows)} points"
+    problem = d.problem
+    assert problem is not None  # every sampler but grid and none has one
     bounds = ", ".join(
         f"`{n}` in [{_fmt(lo)}, {_fmt(hi)}]"
-        for n, (lo, hi) in zip(d.problem["names"], d.problem["bounds"], strict=True)
+        for n, (lo, hi) in zip(problem["names"], problem["bounds"], strict=True)
     )
     what = {
         "lhs": f"Latin hypercube of {d.settings.get('samples_n')} samples",
@@ -310,8 +315,8 @@ def _headline(
         ]
     valid = s.dropna(subset=["mean"])
     if len(s) > 1 and not valid.empty:
-        hi = valid.loc[valid["mean"].idxmax()]
-        lo = valid.loc[valid["mean"].idxmin()]
+        hi = valid.loc[_label(valid["mean"].idxmax())]
+        lo = valid.loc[_label(valid["mean"].idxmin())]
         out += [
             f"Across the design it ranges from {_num(first, lo['mean'])} "
             f"{_at(valid, lo)} to {_num(first, hi['mean'])} {_at(valid, hi)}.",
@@ -566,3 +571,8 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
+
+
+def _label(label: object) -> Any:
+    """An index label from ``idxmin``/``idxmax``, typed for ``.loc`` (pandas-stubs: Hashable)."""
+    return cast(Any, label)

@@ -165,6 +165,7 @@ def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
     row, ts = execute_run(probe, RunSpec(base.point_id, 0, 0, base.params))
     if row["status"] != "ok":
         raise ConfigError(exp.source, None, f"the model cannot run this experiment: {row['error']}")
+    assert ts is not None  # a run that succeeded has its weekly series
     key = [("point_id", pa.string()), ("seed_index", pa.int64()), ("seed", pa.int64())]
     params = [(n, _param_type(d.kind)) for n, d in exp.domains.items()]
     outcomes = [(n, _outcome_type(row[n])) for n in RUN_OUTCOMES]

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.run import _atomic, _fsync_dir
+from escalation_sim.run import fsync_dir, write_atomic
 
 try:  # POSIX only; elsewhere two sweeps into one directory are not prevented
     import fcntl
@@ -189,7 +189,7 @@ class SweepStore:
                 os.replace(pending, self.timeseries_dir / name)
             else:
                 pending.unlink()
-        _fsync_dir(self.timeseries_dir)
+        fsync_dir(self.timeseries_dir)
 
     # ------------------------------------------------------------------ writing
 
@@ -205,11 +205,11 @@ class SweepStore:
         _write_parquet(runs, tmp)
         _failpoint("runs-written")
         os.replace(tmp, self.runs_dir / name)
-        _fsync_dir(self.runs_dir)
+        fsync_dir(self.runs_dir)
         _failpoint("runs-committed")
         if pending.exists():
             os.replace(pending, self.timeseries_dir / name)
-            _fsync_dir(self.timeseries_dir)
+            fsync_dir(self.timeseries_dir)
         return name
 
     # ------------------------------------------------------------------ reading
@@ -370,8 +370,8 @@ def schema_from_json(fields: list[list[str]]) -> pa.Schema:
 
 
 def atomic_write(path: Path, write) -> Path:
-    """Write ``path`` through a temporary file and an atomic rename, durably (``run._atomic``)."""
-    return _atomic(Path(path), write, durable=True)
+    """Write ``path`` via a temporary file and an atomic rename, durably (``run.write_atomic``)."""
+    return write_atomic(Path(path), write, durable=True)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:

@@ -1,9 +1,16 @@
 """The weekly phases, in the order the model runs them, and the mechanism switches.
 
-Each phase is a function of the model. The eleven mechanisms the seed analysis asserts
-(``docs/ODD.md`` and ``../shared/domain/FACTS.md`` number them 1-11) and two background processes
-each have a switch in the scenario's ``[mechanisms]`` table; a phase skips the parts whose
-switch is off, so an experiment can show what each one contributes.
+Each phase is a function of the model: a system over agent sets (all forces, all cells, all
+regions), run once a week in the order of ``PHASES``. Decisions that belong to one agent are the
+agent's methods (``escalation_sim.agents``: a force's choice of whom to obey and where to march,
+Iraq's alignment, Iran's demand); a phase gathers what those decisions read and calls them in
+order. Mass processes over many agents (cells' attacks, counter-terrorism, recruitment) stay
+vectorised kernels here, over the agents' table rows.
+
+The eleven mechanisms asserted by the seed analysis (the analysis of Iraq's response to the
+Syrian offensive, early December 2024; ``docs/ODD.md`` numbers them 1-11) and two background
+processes each have a switch in the scenario's ``[mechanisms]`` table; a phase skips the parts
+whose switch is off, so an experiment can show what each one contributes.
 """
 
 from __future__ import annotations
@@ -28,13 +35,16 @@ from escalation_sim.mechanisms import (
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
 
-#: Switch name -> what it does (numbers as in FACTS.md).
+#: Switch name -> what it does (numbers as in docs/ODD.md).
 MECHANISMS: dict[str, str] = {
     "syria_chaos": "1. Chaos in Syria reactivates ISIS: HTS offensive, state collapse, prison and "
     "camp breakouts, ungoverned space, a pull on Iraqi cells towards Iraq",
     "border_defence": "2. Border hardening (wall, cameras, trenches, towers, drones, brigades) "
     "detects crossings, partially",
-    "decapitation": "3. Counter-terrorism decapitation with the coalition degrades ISIS cohesion",
+    "decapitation_strikes": "3. Counter-terrorism decapitation strikes with the coalition degrade "
+    "ISIS cohesion, which recovers between strikes",
+    "leadership_losses_2024": "3. ISIS starts with the cohesion its leadership losses of late 2024 "
+    "left (the 'Wali of Iraq' killed a month before the offensive)",
     "supply_interdiction": "4. HTS road control, SDF route cuts and US presence obstruct Iranian "
     "supply; air supply meets similar obstacles",
     "intel_sharing": "5. Intelligence sharing with Syria, Iran and Jordan, of uncertain "
@@ -43,12 +53,15 @@ MECHANISMS: dict[str, str] = {
     "ISIS attacks and Israeli strikes",
     "militia_autonomy": "7. Wilayati factions follow Iranian command over the Iraqi state's",
     "shrine_defence": "8. Shia militias mobilise for Syria when HTS threatens the shrines",
-    "sectarian_backlash": "9. A Sunni-weighted Syria under HTS and Shia militia presence drive "
-    "ISIS recruitment, motivation and sectarian targeting",
+    "sunni_syria_backlash": "9. A Sunni-weighted Syria under HTS drives ISIS motivation and "
+    "recruitment in Iraq, sectarian targeting, and Iran's reading of the threat",
+    "militia_backlash": "9. Shia militia presence lowers the state's legitimacy among Sunnis, "
+    "which raises ISIS recruitment (also in peacetime)",
     "israel_escalation": "10. Israel answers militia launches (and Iraq's logistic role) with "
     "strikes in Syria, then in Iraq; Washington may not stop it",
-    "isis_competition": "11. Competition with HTS spurs ISIS to outbid and to retake territory "
-    "it held",
+    "isis_outbidding": "11. Competition with HTS spurs ISIS to outbid (more attacks while HTS "
+    "takes ground) and to retake territory it held",
+    "rival_absorption": "11. A co-sectarian rival (HTS) absorbs recruits ISIS would have drawn",
     "recruitment": "Background: grievance-driven recruitment into ISIS (Epstein 2002)",
     "counter_terrorism": "Background: attrition of ISIS cells by the security forces present",
 }
@@ -69,10 +82,28 @@ PHASES: tuple[Phase, ...] = (
     Phase("timeline", timeline.step, ()),
     Phase("syria", syria.step, ("syria_chaos",)),
     Phase("supply", supply.step, ("supply_interdiction",)),
-    Phase("command", command.step, ("iraq_balancing", "militia_autonomy", "shrine_defence")),
-    Phase("movement", movement.step, ("border_defence", "intel_sharing", "isis_competition")),
-    Phase("recruitment", recruitment.step, ("recruitment", "sectarian_backlash")),
-    Phase("violence", violence.step, ("counter_terrorism", "decapitation", "isis_competition")),
+    Phase(
+        "command",
+        command.step,
+        ("iraq_balancing", "militia_autonomy", "shrine_defence", "sunni_syria_backlash"),
+    ),
+    Phase("movement", movement.step, ("border_defence", "intel_sharing", "isis_outbidding")),
+    Phase(
+        "recruitment",
+        recruitment.step,
+        ("recruitment", "sunni_syria_backlash", "militia_backlash", "rival_absorption"),
+    ),
+    Phase(
+        "violence",
+        violence.step,
+        (
+            "counter_terrorism",
+            "decapitation_strikes",
+            "leadership_losses_2024",
+            "sunni_syria_backlash",
+            "isis_outbidding",
+        ),
+    ),
     Phase("escalation", escalation.step, ("israel_escalation",)),
     Phase("control", control.step, ()),
 )

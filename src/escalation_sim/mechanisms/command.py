@@ -31,10 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.mechanisms.common import is_shia_militia, sectarian_distance
-
 if TYPE_CHECKING:
-    from escalation_sim.agents import ArmedForce, StateActor
     from escalation_sim.model import EscalationModel
 
 PARAMETERS = (
@@ -56,56 +53,41 @@ PARAMETERS = (
 
 
 def step(model: EscalationModel) -> None:
-    """Update Iraq's balance and Iran's demand, issue orders, decide who follows whom."""
+    """Iraq balances, Iran reads the theatre and gives orders, each force decides whom to obey.
+
+    The decisions are the agents' own (``StateActor.update_alignment``, ``update_demand``,
+    ``ArmedForce.decide``); this phase reads the theatre for them and runs them in order.
+    """
     iraq = model.actors[model.roles["iraq"]]
-    update_alignment(model, iraq)
-    restraint = float(
-        np.clip(
-            model.p.iraq_restraint + model.p.iraq_restraint_alignment * (iraq.alignment - 0.5), 0, 1
-        )
-    )
+    iraq.update_alignment()
+    restraint = iraq.restraint()
     iraq.order_deploy, iraq.order_launch = False, 0.0
-    iran = model.actors[model.roles["iran"]]
-    update_iran(model, iran)
+    update_iran(model)
     for force in model.forces:
         if force.role in ("expeditionary", "launcher") and force.links:
-            decide(model, force, restraint)
+            force.decide(restraint)
 
 
-def update_alignment(model: EscalationModel, iraq: StateActor) -> None:
-    """Mechanism 6: Iraq's alignment drifts with ISIS attacks (to the US) and strikes (to Iran)."""
-    p = model.p
-    if not model.mech["iraq_balancing"]:
-        iraq.alignment = float(p.iraq_us_alignment)
-        return
-    last = model.last_week
-    isis_pressure = min(1.0, last.get("isis_attacks_iraq", 0.0) / max(1.0, p.resurgence_attacks))
-    strike_pressure = min(1.0, last.get("israeli_strikes_iraq", 0.0))
-    target = (
-        p.iraq_us_alignment
-        + p.alignment_isis_response * isis_pressure
-        - p.alignment_strike_response * strike_pressure
-    )
-    target = min(1.0, max(0.0, target))
-    iraq.alignment += p.alignment_speed * (target - iraq.alignment)
+def update_iran(model: EscalationModel) -> None:
+    """What Iran sees (the regime's losses, threatened shrines, a Sunni tilt), then its posture.
 
-
-def update_iran(model: EscalationModel, iran: StateActor) -> None:
-    """Iran's demand for militia action in Syria, its orders and its deployment target."""
-    p, w = model.p, model.world
+    Sets the theatre's ``shrine_threat``, ``threatened_shrines`` and ``sunni_tilt`` (which other
+    phases read) and has Iran update its demand, orders and deployment target.
+    """
+    w = model.world
     hts, regime = model.roles["hts"], model.roles["syrian_regime"]
-    ctrl = model.controller
+    ctrl = model.regions.controller
     initial = max(model.initial_regime, 1e-9)
     regime_loss = max(0.0, 1.0 - model.regime_effective() / initial)
 
     model.threatened_shrines = threatened_shrines = [
-        r
+        int(r)
         for r in np.flatnonzero(w.shrine & w.is_syria)
         if ctrl[r] == hts or any(ctrl[q] == hts for q in w.adjacency[r])
     ]
     model.shrine_threat = 1.0 if threatened_shrines and model.mech["shrine_defence"] else 0.0
 
-    if model.mech["sectarian_backlash"]:
+    if model.mech["sunni_syria_backlash"]:
         syr = w.inner_syria
         pop = w.total_population
         under_hts = sum(pop[r] for r in np.flatnonzero(syr) if ctrl[r] == hts)
@@ -113,16 +95,6 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
     else:
         model.sunni_tilt = 0.0
 
-    iran.demand = float(
-        np.clip(
-            p.iran_demand_base
-            + p.regime_threat_weight * regime_loss
-            + p.shrine_threat_weight * model.shrine_threat
-            + p.sunni_tilt_weight * model.sunni_tilt,
-            0.0,
-            1.0,
-        )
-    )
     target = None
     if model.shrine_threat and ctrl[threatened_shrines[0]] != hts:
         target = int(threatened_shrines[0])
@@ -136,46 +108,5 @@ def update_iran(model: EscalationModel, iran: StateActor) -> None:
         pool = front or held
         if pool:  # the front region closest to Iraq (the corridor's end), ties by node order
             target = int(min(pool, key=lambda r: (w.dist_to_iraq[r], r)))
-    iran.deploy_target = target
-    iran.order_deploy = iran.demand > p.iran_deploy_threshold and target is not None
-    iran.order_launch = float(p.iran_launch_intensity)
-
-
-def decide(model: EscalationModel, force: ArmedForce, restraint: float) -> None:
-    """Mechanism 7: pick the commander with the strongest pull; comply with that probability."""
-    p = model.p
-    iraq_id = model.roles["iraq"]
-    if model.mech["militia_autonomy"]:
-        best, best_pull = None, 0.0
-        for link in force.links:
-            commander = model.actors[link.commander]
-            pull = link.strength * (1 - link.autonomy)
-            distance = sectarian_distance(
-                model, (force.unique_id, link.commander), force.affinity, commander.affinity
-            )
-            pull *= 1 - p.affinity_weight * distance
-            if link.commander == iraq_id:
-                pull *= restraint
-            if pull > best_pull:
-                best, best_pull = commander, pull
-    else:
-        formal = [link for link in force.links if link.formal]
-        best = model.actors[formal[0].commander] if formal else None
-        best_pull = 1.0 if formal else 0.0
-
-    if best is not None and model.rng.random() < best_pull:
-        force.commander, force.complied = best.actor_id, True
-        force.deployed = best.order_deploy and force.role == "expeditionary"
-        force.deploy_target = best.deploy_target if force.deployed else None
-        force.launching = best.order_launch if force.role == "launcher" else 0.0
-        return
-    # Own inclination: keep last week's course; a Shia militia rallies to a threatened shrine.
-    force.commander, force.complied = None, False
-    if (
-        force.role == "expeditionary"
-        and model.shrine_threat
-        and is_shia_militia(model, force)
-        and model.rng.random() < p.shrine_mobilisation
-    ):
-        force.deployed = True
-        force.deploy_target = int(model.threatened_shrines[0])
+    iran = model.actors[model.roles["iran"]]
+    iran.update_demand(regime_loss, model.shrine_threat, model.sunni_tilt, target)

@@ -1,4 +1,4 @@
-"""Small helpers several phases share: new ISIS fighters, who counts as a Shia militia."""
+"""Small helpers several phases share: new ISIS fighters, chaos's lift, weighted choices."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.agents import ArmedForce, IsisCell, affinity_distance
+from escalation_sim.agents import ArmedForce, IsisCell
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -28,22 +28,22 @@ def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> No
     size = int(model.p.isis_cell_size)
     # The smallest cell here of that origin, below full size (the first of equals, in the order
     # the region holds them).
-    strength = model.cell_table.strength
-    smallest, least = -1, float(size)
+    smallest: IsisCell | None = None
+    least = float(size)
     for c in model.space[region].agents:
         if c.__class__ is IsisCell and c.iraqi == iraqi:
-            s = strength.item(c._row)
+            s = c.strength
             if s < least:
-                smallest, least = c._row, s
-    if smallest >= 0:
+                smallest, least = c, s
+    if smallest is not None:
         take = min(n, size - int(least))
-        strength[smallest] += take
+        smallest.add_fighters(take)
         n -= take
     isis_aff = model.actors[model.roles["isis"]].affinity
     while n > 0:
         take = min(n, size)
         cell = IsisCell(model, float(take), iraqi=iraqi, affinity=isis_aff)
-        cell.cell = model.space[region]
+        cell.move_to(model.space[region])
         n -= take
 
 
@@ -56,55 +56,11 @@ def chaos_boost(model: EscalationModel) -> np.ndarray:
     who cross.
     """
     p, w = model.p, model.world
+    chaos = model.regions.chaos
     syria = w.inner_syria
     pop = w.total_population
-    index = float((model.chaos[syria] * pop[syria]).sum() / max(pop[syria].sum(), 1.0))
-    return p.chaos_isis_boost * model.chaos + p.isis_reactivation * index * w.is_iraq
-
-
-def shia_share(model: EscalationModel, affinity: np.ndarray) -> float:
-    """Share of an affinity vector on the Shia sect (0 if the scenario has no such sect)."""
-    sects = model.world.sects
-    if "shia_arab" not in sects:
-        return 0.0
-    total = float(affinity.sum())
-    return float(affinity[sects.index("shia_arab")] / total) if total > 0 else 0.0
-
-
-def is_shia_militia(model: EscalationModel, force: ArmedForce) -> bool:
-    """A militia whose affinity is mostly Shia (the Wilayati factions, the Atabat units)."""
-    key = ("shia_militia", force.unique_id)  # kind and affinity never change: decide once
-    value = model.memo.get(key)
-    if value is None:
-        value = model.memo[key] = (
-            force.kind == "militia" and shia_share(model, force.affinity) > 0.5
-        )
-    return value
-
-
-def iraqi_militia(model: EscalationModel, force: ArmedForce) -> bool:
-    """An Iraqi militia: a militia whose formal chain of command leads to the Iraqi state."""
-    key = ("iraqi_militia", force.unique_id)  # kind and links never change: decide once
-    value = model.memo.get(key)
-    if value is None:
-        iraq = model.roles["iraq"]
-        value = model.memo[key] = force.kind == "militia" and any(
-            c.formal and c.commander == iraq for c in force.links
-        )
-    return value
-
-
-def sectarian_distance(model: EscalationModel, key: tuple, a: np.ndarray, b: np.ndarray) -> float:
-    """``affinity_distance(a, b)``, memoised on the model under ``key``.
-
-    Affinities do not change during a run, so each pair is computed once.
-    """
-    memo = model.memo
-    key = ("distance", *key)
-    value = memo.get(key)
-    if value is None:
-        value = memo[key] = affinity_distance(a, b)
-    return value
+    index = float((chaos[syria] * pop[syria]).sum() / max(pop[syria].sum(), 1.0))
+    return p.chaos_isis_boost * chaos + p.isis_reactivation * index * w.is_iraq
 
 
 def choice_cdf(weights: np.ndarray) -> list[float]:
@@ -118,16 +74,11 @@ def choice_cdf(weights: np.ndarray) -> list[float]:
     return cdf.tolist()
 
 
-def iran_commanded(model: EscalationModel) -> frozenset[str]:
-    """Actors with a command link to Iran (the Wilayati militias).
+def iraqi_militia(force: ArmedForce) -> bool:
+    """``force.iraqi_militia``, as a flag function for ``model.force_flags``."""
+    return force.iraqi_militia
 
-    Decided once per run: the relational network does not change.
-    """
-    value = model.memo.get("iran_commanded")
-    if value is None:
-        iran = model.roles["iran"]
-        edges = model.relations.edges(data=True)
-        value = model.memo["iran_commanded"] = frozenset(
-            u for u, v, d in edges if d["kind"] == "command" and v == iran
-        )
-    return value
+
+def shia_militia(force: ArmedForce) -> bool:
+    """``force.shia_militia``, as a flag function for ``model.force_flags``."""
+    return force.shia_militia

@@ -41,19 +41,20 @@ def step(model: EscalationModel) -> None:
     holds = (fighters >= p.isis_control_min) & (
         fighters * model.isis_cohesion > p.isis_control_ratio * security
     )
-    held = np.array([c == isis for c in model.controller])
+    regions = model.regions
+    held = np.array([c == isis for c in regions.controller])
     # Only regions whose status changes need a look (border states are never held).
     changed = np.flatnonzero((holds != held) & ~w.external)
     if len(changed):
         regime_left = model.force_by_region_of(regime)
         for r in changed.tolist():
             if holds[r]:
-                model.controller[r] = isis
-                model.chaos[r] = 1.0
+                regions.controller[r] = isis
+                regions.chaos[r] = 1.0
             else:
-                home = model.home_controller[r]
+                home = regions.home_controller[r]
                 gone = home == regime and regime_left[r] <= 0
-                model.controller[r] = UNGOVERNED if gone else home
-    model.launch_history.append(model.launches)
-    model.strike_syria_history.append(model.strikes_syria)
-    model.strike_iraq_history.append(model.strikes_iraq)
+                regions.controller[r] = UNGOVERNED if gone else home
+    model.launch_history.append(model.counts.launches)
+    model.strike_syria_history.append(model.counts.strikes_syria)
+    model.strike_iraq_history.append(model.counts.strikes_iraq)

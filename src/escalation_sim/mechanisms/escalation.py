@@ -3,7 +3,7 @@
 Seed: "if Iraqi militias elevate their threat levels against Israel, this could alter the
 situation, prompting actions to target them in Syria"; Washington "may not intervene if Israel
 undertakes such a step"; "if Tel Aviv currently perceives that other parties might engage in
-conflict with Iraqi factions, it may let 'pottery break potteries'". FACTS: "hundreds" of drones
+conflict with Iraqi factions, it may let 'pottery break potteries'". Record: "hundreds" of drones
 and missiles launched from Iraq since September 2024.
 
 * **Launches.** A launcher force in Iraq that carries a launch order of intensity i fires
@@ -54,15 +54,16 @@ PARAMETERS = (
 def step(model: EscalationModel) -> None:
     """Launches from Iraq, Israel's threat update, then strikes in Syria and in Iraq."""
     p, w, rng = model.p, model.world, model.rng
-    militias = model.forces_flagged("iraqi_militia", lambda f: iraqi_militia(model, f))
+    counts = model.counts
+    militias = model.forces_flagged("iraqi_militia", iraqi_militia)
     launchers = [f for f in militias if f.launching > 0 and w.is_iraq[f.region]]
     if launchers:
         lam = np.array([p.launch_rate * f.launching * f.cohesion for f in launchers])
-        model.launches += int(rng.poisson(lam).sum())
+        counts.launches += int(rng.poisson(lam).sum())
 
     israel = model.actors[model.roles["israel"]]
     israel.threat = israel.threat * (1 - p.israel_threat_decay)
-    israel.threat += p.israel_threat_per_launch * model.launches
+    israel.threat += p.israel_threat_per_launch * counts.launches
     israel.threat += p.israel_threat_logistics * model.supply_transit_iraq
     if not model.mech["israel_escalation"]:
         return
@@ -72,7 +73,7 @@ def step(model: EscalationModel) -> None:
         n = rng.poisson(p.israel_strike_rate * (israel.threat - p.israel_strike_threshold_syria))
         for _ in range(int(n)):
             strike(model, in_syria, "strike_syria")
-        model.strikes_syria += int(n)
+        counts.strikes_syria += int(n)
 
     engaged = _engaged_share(model, in_syria)
     threshold = p.israel_strike_threshold_iraq * (1 + p.pottery_factor * engaged)
@@ -83,11 +84,11 @@ def step(model: EscalationModel) -> None:
         block = min(1.0, p.us_restraint * (0.5 + alignment))
         for _ in range(n):
             if rng.random() < block:
-                model.strikes_iraq_blocked += 1
+                counts.strikes_iraq_blocked += 1
                 continue
             targets = [f for f in in_iraq if f.launching > 0] or in_iraq
             strike(model, targets, "strike_iraq")
-            model.strikes_iraq += 1
+            counts.strikes_iraq += 1
 
 
 def _engaged_share(model: EscalationModel, in_syria: list[ArmedForce]) -> float:
@@ -95,7 +96,7 @@ def _engaged_share(model: EscalationModel, in_syria: list[ArmedForce]) -> float:
     total = sum(f.strength for f in in_syria)
     if total <= 0:
         return 0.0
-    hts, adjacency, ctrl = model.roles["hts"], model.world.adjacency, model.controller
+    hts, adjacency, ctrl = model.roles["hts"], model.world.adjacency, model.regions.controller
     engaged = sum(f.strength for f in in_syria if any(ctrl[q] == hts for q in adjacency[f.region]))
     return engaged / total
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
 
 #: Parameters from which the model derives the border's detection chances
-#: (``EscalationModel._init_border``): a change to any of them means deriving them again.
+#: (``EscalationModel.derive_border``): a change to any of them means deriving them again.
 BORDER_PARAMETERS = (
     "border_hardening",
     "border_hardening_2024",
@@ -75,32 +75,19 @@ def step(model: EscalationModel) -> None:
 def move_militias(model: EscalationModel) -> None:
     """Deployed expeditionary forces head for their target; the others head home."""
     hops = int(model.p.militia_speed)
-    nxt = model.world.next_hop
     for f in model.forces:
-        if f.role != "expeditionary":
-            continue
-        goal = f.deploy_target if f.deployed and f.deploy_target is not None else f.home
-        here = f.region
-        for _ in range(hops):
-            if here == goal:
-                break
-            here = nxt(here, goal)
-        if here != f.region:
-            f.cell = model.space[here]
+        if f.role == "expeditionary":
+            f.march(hops)
 
 
 def attractiveness(model: EscalationModel) -> np.ndarray:
     """Score of each region as a destination for ISIS cells (before route and origin terms)."""
     p, w = model.p, model.world
-    sunni = model.memo.get("sunni_share")
-    if sunni is None:  # the recruit pool and populations are fixed
-        pop = w.total_population
-        sunni = np.divide(model.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0)
-        model.memo["sunni_share"] = sunni
+    sunni = model.constants.sunni_share
     security = model.force_by_region()
-    score = p.isis_move_sunni * sunni + p.isis_move_chaos * model.chaos
+    score = p.isis_move_sunni * sunni + p.isis_move_chaos * model.regions.chaos
     score -= p.isis_move_security * security / (security + p.ct_half)
-    if model.mech["isis_competition"]:
+    if model.mech["isis_outbidding"]:
         score += p.isis_move_former * w.former_isis
     return score
 
@@ -121,8 +108,8 @@ def move_cells(model: EscalationModel) -> None:
     # Where a cell may go depends only on its region and origin this week: build each choice once.
     choices: dict[tuple[int, bool], tuple[list[int], list[float], list[float]] | None] = {}
     for row in rows[moving].tolist():
-        cell = table.agents[row]
-        here = cell.cell.coordinate
+        cell = table.agent(row)
+        here = cell.region
         key = (here, cell.iraqi)
         if key not in choices:
             choices[key] = move_choice(model, here, cell.iraqi, score, detection)
@@ -144,36 +131,15 @@ def move_choice(
     the neighbour ``choice`` would.
     """
     p = model.p
-    routes = _routes(model, here)
+    routes = model.constants.routes[here]
     if routes is None:
         return None
     options, edge_segment, towards = routes
     risk = detection[edge_segment]
     s = score[options] - p.isis_route_caution * risk
     if iraqi:  # Iraqi cells head for Iraq, and once there stay in it
-        s += p.isis_iraq_pull * (1 + model.chaos[here]) * towards
+        s += p.isis_iraq_pull * (1 + model.regions.chaos[here]) * towards
     return options.tolist(), choice_cdf(np.exp(s - s.max())), risk.tolist()
-
-
-def _routes(model: EscalationModel, here: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Where a cell in ``here`` may move, built once per region (the network is static).
-
-    Returns the neighbours (border states excluded), the border segment each edge crosses (-1
-    for none) and which steps lead towards or within Iraq; None if there is no neighbour.
-    """
-    key = ("move_routes", here)
-    if key in model.memo:
-        return model.memo[key]
-    w = model.world
-    by_edge = w.segments.by_edge
-    options = np.array([q for q in w.adjacency[here] if not w.external[q]], dtype=np.intp)
-    routes = None
-    if len(options):
-        segment = np.array([by_edge.get((here, int(q)), -1) for q in options], dtype=np.intp)
-        towards = (w.dist_to_iraq[options] < w.dist_to_iraq[here]) | w.is_iraq[options]
-        routes = (options, segment, towards)
-    model.memo[key] = routes
-    return routes
 
 
 def cross(model: EscalationModel, cell: IsisCell, here: int, there: int, risk: float) -> None:
@@ -182,15 +148,15 @@ def cross(model: EscalationModel, cell: IsisCell, here: int, there: int, risk: f
     inbound = w.is_iraq[there] and not w.is_iraq[here]
     if (here, there) in w.segments.by_edge:
         if inbound:
-            model.infiltrations += 1
+            model.counts.infiltrations += 1
         if model.rng.random() < risk:
             if inbound:
-                model.infiltrations_detected += 1
+                model.counts.infiltrations_detected += 1
             lost = model.rng.binomial(int(cell.strength), model.p.detected_loss)
             cell.strength -= lost
             if cell.strength < 1:
                 cell.remove()
             return
         if inbound:
-            model.infiltrating_fighters += int(cell.strength)
-    cell.cell = model.space[there]
+            model.counts.infiltrating_fighters += int(cell.strength)
+    cell.move_to(model.space[there])

@@ -41,12 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.kernels.civil_violence import arrest_probability, grievance, is_active
-from escalation_sim.mechanisms.common import (
-    add_recruits,
-    chaos_boost,
-    is_shia_militia,
-    sectarian_distance,
-)
+from escalation_sim.mechanisms.common import add_recruits, chaos_boost, shia_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -73,69 +68,58 @@ def step(model: EscalationModel) -> None:
         return
     p, w = model.p, model.world
     share = active_shares(model)
-    model.active_share = share
+    model.regions.active_share = share
     boost = 1 + chaos_boost(model)
     tilt = 1 + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
     fighters = model.isis_by_region()
-    rivals = rival_strength(model) if model.mech["isis_competition"] else 0.0
+    rivals = rival_strength(model) if model.mech["rival_absorption"] else 0.0
     presence = fighters / (fighters + p.recruit_presence_half + p.rival_absorption * rivals)
-    mean = p.recruit_rate * share * model.recruit_pool / 1e6 * presence
+    mean = p.recruit_rate * share * model.regions.recruit_pool / 1e6 * presence
     mean = mean * model.isis_cohesion * boost * tilt
     mean[w.external] = 0.0
     recruits = model.rng.poisson(mean)
-    model.recruits_by_region += recruits
+    model.regions.recruits += recruits
     for r in np.flatnonzero(recruits):
         add_recruits(model, int(r), int(recruits[r]), iraqi=bool(w.is_iraq[r]))
-    model.recruits_iraq += int(recruits[w.is_iraq].sum())
-    model.recruits_syria += int(recruits[w.is_syria].sum())
+    model.counts.recruits_iraq += int(recruits[w.is_iraq].sum())
+    model.counts.recruits_syria += int(recruits[w.is_syria].sum())
 
 
 def rival_strength(model: EscalationModel) -> np.ndarray:
     """Effective strength per region of rebel movements close to ISIS's sectarian profile (HTS)."""
-    isis_aff = model.actors[model.roles["isis"]].affinity
-    close = [
-        a
-        for a, actor in model.actors.items()
-        if actor.kind == "rebel"
-        and sectarian_distance(model, ("isis", "actor", a), actor.affinity, isis_aff) < 0.5
-    ]
-    return model.force_by_region_of(*close)
+    return model.force_by_region_of(*model.constants.isis_rivals)
 
 
 def active_shares(model: EscalationModel) -> np.ndarray:
     """Share of each region's representative recruits that Epstein's rule makes active."""
     p, w = model.p, model.world
+    regions = model.regions
     legitimacy = w.legitimacy.copy()
-    isis_aff = model.actors[model.roles["isis"]].affinity
-    for r, ctrl in enumerate(model.controller):
-        if ctrl != model.home_controller[r] and ctrl in model.actors:
-            ruler = model.actors[ctrl].affinity
-            distance = sectarian_distance(model, ("actor", ctrl, "isis"), ruler, isis_aff)
+    for r, ctrl in enumerate(regions.controller):
+        if ctrl != regions.home_controller[r] and ctrl in model.actors:
+            distance = model.actors[ctrl].isis_distance
             legitimacy[r] = p.legitimacy_new_ruler * (1 - distance)
-    legitimacy *= 1 - model.chaos
-    if model.mech["sectarian_backlash"]:
-        militia = model.force_flags("shia_militia", lambda f: is_shia_militia(model, f))
+    legitimacy *= 1 - regions.chaos
+    if model.mech["militia_backlash"]:
+        militia = model.force_flags("shia_militia", shia_militia)
         shia = model.force_table.sum_by_region(w.n, militia)
         legitimacy = legitimacy * (
             1 - p.backlash_strength * np.minimum(1.0, shia / p.backlash_norm)
         )
-    hardship = model.memo.get("recruit_hardship")
-    if hardship is None:  # the sample's draws and the regions' hardship are fixed
-        hardship = np.minimum(1.0, 2.0 * model.sample_hardship * w.hardship[:, None])
-        model.memo["recruit_hardship"] = hardship
+    hardship = model.constants.recruit_hardship
     # Work arrays the size of the sample, reused every week (large theatres: megabytes each).
-    work = model.memo.get("recruit_work")
+    work = model.caches.recruit_work
     if work is None:
-        work = model.memo["recruit_work"] = (np.empty_like(hardship), np.empty_like(hardship))
+        work = model.caches.recruit_work = (np.empty_like(hardship), np.empty_like(hardship))
     g = grievance(hardship, legitimacy[:, None], out=work[0])
     security = model.force_by_region()
     isis = model.roles["isis"]
-    lawless = np.array([c in (isis, "ungoverned") for c in model.controller])
+    lawless = np.array([c in (isis, "ungoverned") for c in regions.controller])
     security[lawless] = 0.0
     pop = w.total_population
     density = np.divide(p.deterrence_scale * security, pop, out=np.zeros(w.n), where=pop > 0)
     cops = p.recruit_vision * density
-    actives = 1.0 + p.recruit_vision * model.active_share
+    actives = 1.0 + p.recruit_vision * regions.active_share
     arrest = arrest_probability(cops, actives, k=p.arrest_k)
     active = is_active(g, model.sample_risk, arrest[:, None], p.recruitment_threshold, work=work[1])
     return np.count_nonzero(active, axis=1) / active.shape[1]  # the mean, exactly

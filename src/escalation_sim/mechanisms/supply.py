@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_sim.mechanisms.common import iran_commanded, iraqi_militia
+from escalation_sim.mechanisms.common import iraqi_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -66,33 +66,28 @@ def step(model: EscalationModel) -> None:
     # Regime formations, and Iraqi militias in Syria, gain or lose cohesion (kept in [0, 1]).
     w, table = model.world, model.force_table
     rows = table.rows()
-    militia = model.force_flags("iraqi_militia", lambda f: iraqi_militia(model, f))
-    fed = (table.code[rows] == model.actor_codes[model.roles["syrian_regime"]]) | (
+    militia = model.force_flags("iraqi_militia", iraqi_militia)
+    fed = (table.actor[rows] == model.actor_codes[model.roles["syrian_regime"]]) | (
         militia & w.is_syria[table.region[rows]]
     )
-    fed_rows = rows[fed]
-    table.cohesion[fed_rows] = np.minimum(1.0, np.maximum(0.0, table.cohesion[fed_rows] + gain))
+    table.shift_cohesion(rows[fed], gain)
 
 
 def ground_share(model: EscalationModel) -> float:
     """Share of the regime's effective strength that Iranian road convoys can reach this week."""
     w = model.world
-    passable_actors = model.memo.get("supply_passable")
-    if passable_actors is None:  # the relational network does not change during a run
-        iran = model.roles["iran"]
-        passable_actors = {iran, model.roles["iraq"], model.roles["syrian_regime"]}
-        passable_actors |= iran_commanded(model)
-        model.memo["supply_passable"] = passable_actors
+    passable_actors = model.constants.supply_passable
     iran = model.roles["iran"]
-    passable = [r for r, c in enumerate(model.controller) if c in passable_actors]
-    sources = [r for r in passable if model.controller[r] == iran and w.external[r]]
+    controller = model.regions.controller
+    passable = [r for r, c in enumerate(controller) if c in passable_actors]
+    sources = [r for r in passable if controller[r] == iran and w.external[r]]
     if not sources:
         return 0.0
     us_here = model.force_by_region_of(model.roles["us"]) > 0
     cost = -math.log(max(1e-9, 1.0 - float(model.p.us_interdiction)))
     # The roads open to convoys change only when regions change hands or US forces move.
     key = (tuple(passable), tuple(sources), us_here.tobytes(), cost)
-    cached = model.memo.get("supply_routes")
+    cached = model.caches.supply_routes
     if cached is not None and cached[0] == key:
         dist = cached[1]
     else:
@@ -101,7 +96,7 @@ def ground_share(model: EscalationModel) -> float:
         # Entering a region with US forces costs -log(1 - us_interdiction).
         entry = [cost if here else 0.0 for here in us_here.tolist()]
         dist = route_costs(w.adjacency, open_road.tolist(), sources, entry)
-        model.memo["supply_routes"] = (key, dist)
+        model.caches.supply_routes = (key, dist)
     strength = model.force_by_region_of(model.roles["syrian_regime"])
     total = strength.sum()
     if total <= 0:

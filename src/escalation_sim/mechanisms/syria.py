@@ -1,7 +1,7 @@
 """Phase 1, mechanism 1 (``syria_chaos``): the HTS offensive, state collapse, breakouts, chaos.
 
 Seed: "the situation in Syria could reactivate ISIS, whether from outside Iraqi borders or from
-within"; FACTS: ~11,000 suspected fighters held by the SDF, ~41,700 in al-Hol and Roj, >1,000
+within"; record: ~11,000 suspected fighters held by the SDF, ~41,700 in al-Hol and Roj, >1,000
 Syrian soldiers fled into Iraq at Al-Qaim on 7 Dec 2024.
 
 * **Collapse** at week ``syria_collapse_week`` with severity s = ``syria_collapse``: every
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce, IsisCell
-from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits, iran_commanded
+from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -70,8 +70,9 @@ def step(model: EscalationModel) -> None:
     fill_vacuum(model)
     offensive(model)
     breakouts(model)
-    governed = np.array([c != UNGOVERNED for c in model.controller])
-    model.chaos = np.where(governed, model.chaos * (1 - p.chaos_decay), 1.0)
+    regions = model.regions
+    governed = np.array([c != UNGOVERNED for c in regions.controller])
+    regions.chaos = np.where(governed, regions.chaos * (1 - p.chaos_decay), 1.0)
 
 
 def collapse(model: EscalationModel, severity: float) -> None:
@@ -83,13 +84,14 @@ def collapse(model: EscalationModel, severity: float) -> None:
         f.strength -= lost
         f.cohesion *= 1 - severity
         if w.dist_to_iraq[f.region] == 1:
-            model.fled_to_iraq += int(lost * p.collapse_flee_share)
-    model.guards *= 1 - severity * p.collapse_guard_loss
+            model.counts.fled_to_iraq += int(lost * p.collapse_flee_share)
+    regions = model.regions
+    regions.guards *= 1 - severity * p.collapse_guard_loss
     held = model.force_by_region_of(regime)
-    for r, ctrl in enumerate(model.controller):
+    for r, ctrl in enumerate(regions.controller):
         if ctrl == regime and held[r] < p.regime_hold_min:
-            model.controller[r] = UNGOVERNED
-            model.chaos[r] = 1.0
+            regions.controller[r] = UNGOVERNED
+            regions.chaos[r] = 1.0
     model.hts_momentum = max(model.hts_momentum, severity)
 
 
@@ -102,14 +104,15 @@ def offensive(model: EscalationModel) -> None:
         return
     hts_forces = model.forces_of("hts")
     hts_power = model.force_by_region_of(hts)
-    defended_by = _regime_side(model)
+    defended_by = model.constants.regime_side
     defence = model.force_by_region_of(*defended_by)
     isis_defence = model.isis_by_region() * model.isis_cohesion
+    controller = model.regions.controller
     candidates = []
-    for r, ctrl in enumerate(model.controller):
+    for r, ctrl in enumerate(controller):
         if ctrl not in (regime, isis) or not w.is_syria[r]:
             continue
-        neighbours = [q for q in w.adjacency[r] if model.controller[q] == hts]
+        neighbours = [q for q in w.adjacency[r] if controller[q] == hts]
         if not neighbours:
             continue
         attack = sum(hts_power[q] for q in neighbours) * p.hts_attack_advantage
@@ -121,7 +124,6 @@ def offensive(model: EscalationModel) -> None:
         if model.rng.random() < -neg_chance:
             attackers = [f for f in hts_forces if f.region in neighbours]
             _capture(model, r, hts, attackers, defended_by, advance=True)
-            model.hts_captures += 1
             model.hts_capture_weeks.append(model.steps)
     model.hts_momentum = momentum * (1 - p.hts_momentum_decay)
 
@@ -135,7 +137,7 @@ def fill_vacuum(model: EscalationModel) -> None:
     p, w = model.p, model.world
     hts = model.roles["hts"]
     rebels = {a for a, actor in model.actors.items() if actor.kind == "rebel"}
-    for r, ctrl in enumerate(model.controller):
+    for r, ctrl in enumerate(model.regions.controller):
         if ctrl != UNGOVERNED or not w.is_syria[r]:
             continue
         # Rebel forces next door, in the model's order (the first of equals is chosen).
@@ -152,28 +154,9 @@ def fill_vacuum(model: EscalationModel) -> None:
         is_hts = best.actor_id == hts
         chance = max(model.hts_momentum, p.vacuum_fill) if is_hts else p.vacuum_fill
         if model.rng.random() < chance:
-            _capture(model, r, best.actor_id, [best], set(), advance=is_hts)
+            _capture(model, r, best.actor_id, [best], frozenset(), advance=is_hts)
             if is_hts:
-                model.hts_captures += 1
                 model.hts_capture_weeks.append(model.steps)
-
-
-def _regime_side(model: EscalationModel) -> set[str]:
-    """Actors that defend regime regions: the regime and those allied with it or commanding it.
-
-    Decided once per run: the relational network does not change.
-    """
-    side = model.memo.get("regime_side")
-    if side is None:
-        regime = model.roles["syrian_regime"]
-        side = {regime, model.roles["iran"]}
-        for u, v, d in model.relations.edges(data=True):
-            if d["kind"] == "alliance" and regime in (u, v):
-                side.add(v if u == regime else u)
-        # Iraqi militias that Iran commands fight on the regime's side in Syria.
-        side |= iran_commanded(model)
-        model.memo["regime_side"] = side
-    return side
 
 
 def _capture(
@@ -181,7 +164,7 @@ def _capture(
     r: int,
     actor: str,
     attackers: list[ArmedForce],
-    defended_by: set[str],
+    defended_by: frozenset[str],
     advance: bool,
 ) -> None:
     """Region r passes to ``actor``: defenders are routed, the strongest attacker moves in.
@@ -190,12 +173,13 @@ def _capture(
     region would be left empty); otherwise it sends a garrison and stays.
     """
     p, w = model.p, model.world
-    model.controller[r] = actor
-    model.chaos[r] = 1.0
+    controller = model.regions.controller
+    controller[r] = actor
+    model.regions.chaos[r] = 1.0
     regime = model.roles["syrian_regime"]
     # Defenders are routed and fall back to a regime region next door; with none, the regime's
     # own formations dissolve and its allies' stay, depleted.
-    fallback = [q for q in w.adjacency[r] if model.controller[q] == regime]
+    fallback = [q for q in w.adjacency[r] if controller[q] == regime]
     for a in list(model.space[r].agents):
         if isinstance(a, IsisCell):
             a.strength -= model.rng.binomial(int(a.strength), p.rout_loss)
@@ -204,7 +188,7 @@ def _capture(
         elif a.actor_id in defended_by:
             a.strength *= 1 - p.rout_loss
             if fallback:
-                a.cell = model.space[fallback[int(model.rng.integers(len(fallback)))]]
+                a.move_to(model.space[fallback[int(model.rng.integers(len(fallback)))]])
             elif a.actor_id == regime:
                 a.remove()
     if not attackers:
@@ -214,7 +198,7 @@ def _capture(
         # The spearhead moves into the captured region; a garrison stays behind if it leaves
         # its old region without any force of its own.
         old = best.region
-        best.cell = model.space[r]
+        best.move_to(model.space[r])
         if any(f.actor_id == actor for f in model.space[old].agents if isinstance(f, ArmedForce)):
             return
         r = old
@@ -237,24 +221,26 @@ def _detach(model: EscalationModel, force: ArmedForce, region: int) -> None:
         links=force.links,
         affinity=force.affinity,
     )
-    detachment.cell = model.space[region]
+    detachment.move_to(model.space[region])
 
 
 def breakouts(model: EscalationModel) -> None:
     """Escapes from prisons and recruitment from camps where guards have thinned."""
-    p, rng = model.p, model.rng
-    leak = 1 - model.guards
-    for r in np.flatnonzero((model.detainees > 0) | (model.camp > 0)):
-        escapes = rng.binomial(int(model.detainees[r]), min(1.0, p.detainee_escape_rate * leak[r]))
-        joined_camp = rng.binomial(int(model.camp[r]), min(1.0, p.camp_recruit_rate * leak[r]))
-        model.detainees[r] -= escapes
-        model.camp[r] -= joined_camp
-        model.escapees += int(escapes)
+    p, rng, regions, counts = model.p, model.rng, model.regions, model.counts
+    leak = 1 - regions.guards
+    for r in np.flatnonzero((regions.detainees > 0) | (regions.camp > 0)):
+        escapes = rng.binomial(
+            int(regions.detainees[r]), min(1.0, p.detainee_escape_rate * leak[r])
+        )
+        joined_camp = rng.binomial(int(regions.camp[r]), min(1.0, p.camp_recruit_rate * leak[r]))
+        regions.detainees[r] -= escapes
+        regions.camp[r] -= joined_camp
+        counts.escapees += int(escapes)
         fighters = rng.binomial(escapes, p.detainee_rejoin_share)
-        iraqi = rng.binomial(fighters, model.detainees_iraqi[r]) + rng.binomial(
-            joined_camp, model.camp_iraqi[r]
+        iraqi = rng.binomial(fighters, regions.detainees_iraqi[r]) + rng.binomial(
+            joined_camp, regions.camp_iraqi[r]
         )
         total = fighters + joined_camp
-        model.freed += int(total)
+        counts.freed += int(total)
         add_recruits(model, int(r), int(iraqi), iraqi=True)
         add_recruits(model, int(r), int(total - iraqi), iraqi=False)

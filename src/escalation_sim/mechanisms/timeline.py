@@ -47,12 +47,13 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
     """Apply one entry; return what was done (for the log)."""
     w = model.world
     if entry.action == "set_parameter":
+        assert entry.parameter is not None and entry.value is not None  # the schema requires them
         value = entry.value
         if model.spec.parameters[entry.parameter].is_int:
             value = int(value)
         model.p = Params({**model.p, entry.parameter: value})
         if entry.parameter in BORDER_PARAMETERS:
-            model._init_border()
+            model.derive_border()
         return f"{entry.parameter} = {value}"
     if entry.action == "set_unit":
         forces = [f for f in model.forces if f.unit_id == entry.unit]
@@ -64,14 +65,17 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
             if entry.cohesion is not None:
                 f.cohesion = float(entry.cohesion)
             if entry.region is not None:
-                f.cell = model.space[w.index[entry.region]]
+                f.move_to(model.space[w.index[entry.region]])
         return f"unit {entry.unit} changed"
     if entry.action == "add_unit":
+        assert entry.add is not None
         model.place_unit(entry.add)
         return f"unit {entry.add.id} added in {entry.add.region}"
+    assert entry.region is not None and entry.controller is not None
     r = w.index[entry.region]
-    model.controller[r] = entry.controller
-    model.chaos[r] = 1.0
+    regions = model.regions
+    regions.controller[r] = entry.controller
+    regions.chaos[r] = 1.0
     if entry.controller != model.roles["isis"]:
-        model.home_controller[r] = entry.controller
+        regions.home_controller[r] = entry.controller
     return f"{entry.region} held by {entry.controller}"

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce
-from escalation_sim.mechanisms.common import chaos_boost, choice_cdf, sectarian_distance
+from escalation_sim.mechanisms.common import chaos_boost, choice_cdf
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -88,9 +88,9 @@ def attacks(model: EscalationModel) -> None:
     regions = table.region[rows]
     strength = table.strength[rows]
     motivation = 1 + chaos_boost(model)
-    if model.mech["sectarian_backlash"]:
+    if model.mech["sunni_syria_backlash"]:
         motivation = motivation + p.sunni_tilt_motivation * model.sunni_tilt * w.is_iraq
-    if model.mech["isis_competition"]:
+    if model.mech["isis_outbidding"]:
         recent = sum(1 for wk in model.hts_capture_weeks if wk > model.steps - 8)
         motivation = motivation + p.outbidding * min(1.0, recent / 4)
     rate = p.attack_rate * strength / p.isis_cell_size * model.isis_cohesion * motivation[regions]
@@ -102,7 +102,7 @@ def attacks(model: EscalationModel) -> None:
     u = rng.random(total)
     deaths = np.floor(p.attack_deaths_scale * (u ** (-1.0 / (p.deaths_alpha - 1.0)) - 1.0))
     deaths = np.minimum(deaths, p.attack_deaths_max).astype(int)
-    isis_aff = model.actors[model.roles["isis"]].affinity
+    counts = model.counts
     # A region's targets and their chances hold until an attack there hits a force (which
     # changes the force's strength, never who is there).
     targets: dict[int, tuple[list[ArmedForce | str], list[float]]] = {}
@@ -111,7 +111,7 @@ def attacks(model: EscalationModel) -> None:
         if r not in targets:
             if r not in present:
                 present[r] = [a for a in model.space[r].agents if isinstance(a, ArmedForce)]
-            targets[r] = target_chances(model, r, isis_aff, present[r])
+            targets[r] = target_chances(model, r, present[r])
         options, cdf = targets[r]
         target = options[bisect.bisect_right(cdf, rng.random())] if options else "civilians"
         if isinstance(target, ArmedForce):
@@ -122,17 +122,16 @@ def attacks(model: EscalationModel) -> None:
             label = target
         model.record_event(r, model.roles["isis"], d, label)
         if w.is_iraq[r]:
-            model.attacks_iraq += 1
-            model.deaths_iraq += d
+            counts.attacks_iraq += 1
+            counts.deaths_iraq += d
         elif w.is_syria[r]:
-            model.attacks_syria += 1
-            model.deaths_syria += d
+            counts.attacks_syria += 1
+            counts.deaths_syria += d
 
 
 def target_chances(
     model: EscalationModel,
     region: int,
-    isis_aff: np.ndarray,
     forces: list[ArmedForce],
 ) -> tuple[list[ArmedForce | str], list[float]]:
     """The targets in a region and the cumulative chance of each (``attacks`` draws from it).
@@ -142,36 +141,34 @@ def target_chances(
     so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
     region, in the order it holds them.
     """
-    exponent = model.p.sectarian_targeting if model.mech["sectarian_backlash"] else 0.0
-    civilians = model.memo.get(("civilian_targets", region, exponent))
+    exponent = model.p.sectarian_targeting if model.mech["sunni_syria_backlash"] else 0.0
+    cache = model.caches.civilian_targets
+    civilians = cache.get((region, exponent))
     if civilians is None:  # populations and affinities do not change during a run
-        civilians = model.memo[("civilian_targets", region, exponent)] = _civilian_targets(
-            model, region, isis_aff, exponent
-        )
+        civilians = cache[(region, exponent)] = _civilian_targets(model, region, exponent)
     options: list[ArmedForce | str] = list(civilians[0])
     weights: list[float] = list(civilians[1])
     security = sum(f.effective for f in forces)
     for f in forces:
-        distance = sectarian_distance(model, ("isis", f.unique_id), isis_aff, f.affinity)
         options.append(f)
-        weights.append(0.5 * f.effective / max(security, 1e-9) * distance**exponent)
+        weights.append(0.5 * f.effective / max(security, 1e-9) * f.isis_distance**exponent)
     if not options:
         return options, []
     return options, choice_cdf(np.asarray(weights) + 1e-12)
 
 
 def _civilian_targets(
-    model: EscalationModel, region: int, isis_aff: np.ndarray, exponent: float
+    model: EscalationModel, region: int, exponent: float
 ) -> tuple[list[str], list[float]]:
     """Civilians of each sect in a region as targets, and their (unnormalised) weights."""
     w = model.world
-    sects = np.eye(len(w.sects))  # a civilian of sect k has affinity e_k
+    distances = model.constants.sect_isis_distance.tolist()
     pop = w.population[region]
     total_pop = pop.sum()
     options, weights = [], []
     for k, sect in enumerate(w.sects):
         if pop[k] > 0:
-            distance = sectarian_distance(model, ("isis", "sect", k), isis_aff, sects[k])
+            distance = distances[k]
             options.append(f"civilians:{sect}")
             weights.append(0.5 * pop[k] / total_pop * distance**exponent)
     return options, weights
@@ -185,7 +182,7 @@ def counter_terrorism(model: EscalationModel, support: np.ndarray) -> None:
     rate = rate * (1 + p.coalition_ct_bonus * support)
     if model.mech["intel_sharing"]:
         rate = rate * (1 + p.intel_efficiency * w.is_iraq)
-    rate = np.clip(rate * (1 - model.chaos), 0.0, 1.0)
+    rate = np.clip(rate * (1 - model.regions.chaos), 0.0, 1.0)
     # One binomial per cell where the rate is positive, in the cells' order: the same draws as
     # a loop over cells, in one call.
     table = model.cell_table
@@ -195,21 +192,20 @@ def counter_terrorism(model: EscalationModel, support: np.ndarray) -> None:
     rows, cell_rate = rows[hit], cell_rate[hit]
     if not len(rows):
         return
-    table.strength[rows] -= rng.binomial(table.strength[rows].astype(np.int64), cell_rate)
-    for row in rows[table.strength[rows] < 1].tolist():
-        table.agents[row].remove()
+    losses = rng.binomial(table.strength[rows].astype(np.int64), cell_rate)
+    for row in table.remove_fighters(rows, losses).tolist():
+        table.agent(row).remove()
 
 
 def decapitation(model: EscalationModel, support: np.ndarray) -> None:
     """Mechanism 3: leadership strikes with the coalition, and ISIS's recovery from them."""
     p = model.p
-    if not model.mech["decapitation"]:
-        model.isis_cohesion = 1.0
-        return
-    chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
-    if model.mech["intel_sharing"]:
-        chance *= 1 + p.intel_efficiency
-    if model.rng.random() < chance:
-        model.isis_cohesion *= 1 - p.decap_cohesion_loss
-        model.decapitations += 1
+    if model.mech["decapitation_strikes"]:
+        chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
+        if model.mech["intel_sharing"]:
+            chance *= 1 + p.intel_efficiency
+        if model.rng.random() < chance:
+            model.isis_cohesion *= 1 - p.decap_cohesion_loss
+            model.counts.decapitations += 1
+    # Recovery is ISIS's own: from strikes, and from the losses of late 2024 (1 stays 1).
     model.isis_cohesion += p.cohesion_recovery * (1 - model.isis_cohesion)

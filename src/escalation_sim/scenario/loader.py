@@ -21,6 +21,7 @@ from escalation_sim.errors import ConfigError, ConfigErrors, raise_errors
 from escalation_sim.scenario.schema import (
     MAX_FILE_BYTES,
     MAX_TOML_DEPTH,
+    MECHANISM_ALIASES,
     Parameter,
     Scenario,
     ScenarioProblems,
@@ -366,12 +367,13 @@ def _override(
     if name.startswith("mechanisms."):
         mech = name.removeprefix("mechanisms.")
         field = f"mechanisms.{mech}"
-        if mech not in mechs:
-            allowed = ", ".join(sorted(mechs))
+        targets = MECHANISM_ALIASES.get(mech, (mech,))  # an alias sets several switches
+        if any(t not in mechs for t in targets):
+            allowed = ", ".join(sorted([*mechs, *MECHANISM_ALIASES]))
             raise ConfigError(
                 scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
             )
-        mechs[mech] = _as_bool(raw, scenario_source, field, origin)
+        mechs.update(dict.fromkeys(targets, _as_bool(raw, scenario_source, field, origin)))
         return
     field = f"parameters.{name}"
     if name not in params:

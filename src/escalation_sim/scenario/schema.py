@@ -109,6 +109,26 @@ def _unit(unit: str) -> dict[str, Any]:
     return {"unit": unit}
 
 
+#: Switch names that set several switches at once, with the meaning they had before those were
+#: split (one switch per causal claim); accepted in scenario files and in overrides.
+MECHANISM_ALIASES: dict[str, tuple[str, ...]] = {
+    "isis_competition": ("isis_outbidding", "rival_absorption"),
+    "decapitation": ("decapitation_strikes", "leadership_losses_2024"),
+    "sectarian_backlash": ("sunni_syria_backlash", "militia_backlash"),
+}
+
+
+def expand_mechanism_aliases(mechs: dict[str, Any]) -> dict[str, Any]:
+    """Switches with each alias replaced by the switches it sets; a switch named itself wins."""
+    explicit = {name for name in mechs if name not in MECHANISM_ALIASES}
+    out: dict[str, Any] = {}
+    for name, value in mechs.items():
+        for target in MECHANISM_ALIASES.get(name, (name,)):
+            if target == name or target not in explicit:
+                out[target] = value
+    return out
+
+
 class Record(BaseModel):
     """Base for every table in the file: no unknown keys, a source for its numbers."""
 
@@ -483,6 +503,11 @@ class Scenario(BaseModel):
     parameters: dict[Ident, Parameter] = Field(description="mechanism parameters with ranges")
     mechanisms: dict[Ident, bool] = Field(description="mechanism switches (on or off)")
     timeline: tuple[TimelineEntry, ...] = Field((), description="dated changes during a run")
+
+    @field_validator("mechanisms", mode="before")
+    @classmethod
+    def _expand_aliases(cls, value: Any) -> Any:
+        return expand_mechanism_aliases(value) if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

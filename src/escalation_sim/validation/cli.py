@@ -37,8 +37,8 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         default="literal",
         help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion (default literal)",
     )
-    e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
-    e.add_argument("--ticks", type=cli._positive_int, default=500, help="ticks (default 500)")
+    e.add_argument("--seed", type=cli.seed_int, default=0, help="random seed (default 0)")
+    e.add_argument("--ticks", type=cli.positive_int, default=500, help="ticks (default 500)")
     e.add_argument(
         "--set",
         dest="assignments",

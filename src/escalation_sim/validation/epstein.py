@@ -32,7 +32,7 @@ Only Run 2 of Epstein's Table 2 is given here; see ``TABLE2``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -142,8 +142,7 @@ def param_names() -> list[str]:
 def vision_offsets(radius: int, shape: VisionShape) -> np.ndarray:
     """(dx, dy) offsets of the cells within vision, the agent's own cell excluded."""
     r = np.arange(-radius, radius + 1)
-    dx, dy = np.meshgrid(r, r, indexing="ij")
-    dx, dy = dx.ravel(), dy.ravel()
+    dx, dy = (a.ravel() for a in np.meshgrid(r, r, indexing="ij"))
     if shape == "cross":
         keep = (dx == 0) | (dy == 0)
     elif shape == "diamond":
@@ -318,7 +317,7 @@ def run_epstein(
 ) -> pd.DataFrame:
     """Run Model I for ``ticks`` ticks and return the per-tick counts (tick 0 = the start)."""
     model = EpsteinModel(params, legitimacy, rng=seed)
-    steps = range(ticks)
+    steps: Iterable[int] = range(ticks)
     if progress:
         from tqdm import tqdm
 

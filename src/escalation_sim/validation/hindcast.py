@@ -21,7 +21,7 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -101,7 +101,7 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
     r = None
     if len(both) >= 3 and both["observed"].std() > 0 and both["mean"].std() > 0:
         r = float(np.corrcoef(both["mean"], both["observed"])[0, 1])
-    model_peak = int(table.loc[table["mean"].idxmax(), "year"])
+    model_peak = int(table.loc[cast(Any, table["mean"].idxmax()), "year"])
     # The record names a peak (and so a collapse from it) only if it has at least three years
     # and covers the model's peak year: otherwise the highest observed year says nothing about
     # whether the two peaks coincide (Iraq's attacks lack 2014-16; Syria has one year).
@@ -114,7 +114,9 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
         },
         "ratio_median": float(both["ratio"].median()) if len(both) else None,
         "model_peak_year": model_peak,
-        "observed_peak_year": int(both.loc[both["observed"].idxmax(), "year"]) if peaked else None,
+        "observed_peak_year": int(both.loc[cast(Any, both["observed"].idxmax()), "year"])
+        if peaked
+        else None,
         "model_collapsed_by_2018": collapsed(table["year"], table["mean"]),
         "observed_collapsed_by_2018": collapsed(both["year"], both["observed"]) if peaked else None,
     }

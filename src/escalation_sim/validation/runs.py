@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def seeded_runs(
 
     With ``progress``, a tqdm bar counts the runs.
     """
-    todo = list(enumerate(spawn_seeds(root, n)))
+    todo: Iterable[tuple[int, int]] = list(enumerate(spawn_seeds(root, n)))
     if progress:
         from tqdm import tqdm
 

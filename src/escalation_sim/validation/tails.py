@@ -74,6 +74,7 @@ def pooled_events(
     frames = []
     for i, seed, result in seeded_runs(seeds, root, scenario, weeks, progress):
         ev = result.events
+        assert ev is not None  # seeded_runs keeps the events
         ev = ev[(ev["actor"] == "isis") & (ev["kind"] == "attack")]
         frames.append(ev.assign(run=i, seed=seed))
     return pd.concat(frames, ignore_index=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import solara
+from mesa.experimental.scenarios import Scenario as MesaScenario
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -50,12 +51,11 @@ def parse_seed(seed: Any) -> int:
 class BrowserModel(EscalationModel):
     """``EscalationModel`` built from the page's controls.
 
-    SolaraViz rebuilds the model on *Reset* as ``type(model)(**controls)`` and, because every
-    Mesa 3.5 model carries a ``mesa.experimental.scenarios.Scenario``, passes one of those as
-    ``scenario=``: not the scenario file this model takes. So the file comes in as
-    ``scenario_name``, the seed as ``seed`` (text, as typed), Mesa's scenario is ignored, and the
-    remaining keywords are parameter values and mechanism switches, as ``EscalationModel`` takes
-    them.
+    SolaraViz rebuilds the model on *Reset* as ``type(model)(**controls)``, plus the Mesa
+    ``Scenario`` every Mesa 3.5 model carries as ``scenario=``, which ``EscalationModel`` accepts
+    as Mesa's. The scenario file comes in as ``scenario_name`` (a control), the seed as ``seed``
+    (text, as typed), and the remaining keywords are parameter values and mechanism switches, as
+    ``EscalationModel`` takes them.
 
     The controls start at the default scenario's values; a control still at its starting value
     leaves the chosen scenario's own value (a hindcast keeps its own border, not 2024's), a
@@ -66,7 +66,7 @@ class BrowserModel(EscalationModel):
     Args:
         scenario_name: A bundled scenario name or a path; default ``iraq_syria_2024``.
         seed: The run's seed.
-        scenario: Ignored (Mesa's scenario object, see above).
+        scenario: Mesa's scenario object (see above), handed on to ``EscalationModel``.
         **params: Parameter values (``border_hardening=0.8``) and switches
             (``militia_autonomy=False``).
     """
@@ -75,7 +75,7 @@ class BrowserModel(EscalationModel):
         self,
         scenario_name: str = DEFAULT_SCENARIO,
         seed: int | str = 0,
-        scenario: Any = None,
+        scenario: MesaScenario | None = None,
         **params: Any,
     ) -> None:
         problems = []
@@ -101,7 +101,7 @@ class BrowserModel(EscalationModel):
         except ConfigError as exc:
             problems.append(f"{exc}; using the scenario's own values instead of the controls")
             overrides = {}
-        super().__init__(scenario_name, overrides, rng=rng)
+        super().__init__(scenario_name, overrides, rng=rng, scenario=scenario)
         self.seed = rng
         self.problem = "; ".join(problems) or None
 
@@ -193,7 +193,7 @@ def EscalationPage():
     """
     params = solara.use_memo(controls, [])
     first = solara.use_memo(lambda: BrowserModel(**initial_values(params)), [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[BrowserModel] = solara.use_reactive(first)
     SolaraViz(
         model,
         components=[],
