@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.experiments import limits as lim
 from escalation_sim.experiments.cli import add_report, add_sweep
 from escalation_sim.viz.server import add_viz
 
@@ -28,23 +31,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_CONFIG, f"error: {self.prog}: {message} (see --help)\n")
 
 
-def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``minimum``."""
+def _int_at_least(
+    minimum: int, what: str = "an integer", maximum: int | None = None
+) -> Callable[[str], int]:
+    """An argparse type: an integer (ASCII digits) from ``minimum`` to ``maximum``."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        digits = text.strip()
+        if not digits.isascii() or not digits.lstrip("+-").isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (ASCII digits only)")
+        if len(digits) > 30:  # int() of a huge string is slow; no bound here has 30 digits
+            raise argparse.ArgumentTypeError(f"{text[:20]!r}... is too large")
+        value = int(digits)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"{value:,} is too large; allowed: {minimum} to {maximum:,}"
+            )
         return value
 
     return parse
 
 
 _positive_int = _int_at_least(1)
-_seed = _int_at_least(0, "an integer seed")
+_seed = _int_at_least(0, "an integer seed", maximum=lim.MAX_SEED)
+_weeks = _int_at_least(1, maximum=lim.MAX_WEEKS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,7 +85,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         "(mechanisms.militia_autonomy=false); repeatable",
     )
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks to simulate")
+    p.add_argument("--weeks", type=_weeks, default=None, help="weeks to simulate")
     p.add_argument("--out", type=Path, default=Path("results/run"), help="output directory")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -197,17 +209,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread so that they stop a command like Ctrl-C.
+
+    Every command then unwinds as it does on Ctrl-C: temporary files are removed, a sweep
+    flushes its finished runs (``runner``), worker processes are ended.
+
+    Attributes:
+        signum: The signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM and SIGHUP behave like Ctrl-C (``Terminated``), in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _raise_terminated)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``escalation-sim``; returns the exit status."""
+    """Entry point of ``escalation-sim``; returns the exit status.
+
+    Exit status: 0 done, 1 runs failed or an output could not be written, 2 bad input, and
+    128 + the signal's number when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+    """
     args = build_parser().parse_args(argv)
+    install_signal_handlers()
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + int(signum)
     except OSError as exc:  # an output directory that cannot be written, a full disk...
         where = exc.filename or "output"
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)

@@ -18,7 +18,8 @@ EXIT_RUNS_FAILED = 1
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
     """``escalation-sim sweep``: run an experiment config in batch."""
-    from escalation_sim.cli import _positive_int
+    from escalation_sim.cli import _int_at_least, _positive_int, _weeks
+    from escalation_sim.experiments import limits as lim
 
     p = sub.add_parser(
         "sweep",
@@ -48,14 +49,23 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         help="continue the sweep in DIR; fail if DIR holds none (rerunning resumes anyway)",
     )
     p.add_argument(
-        "--seeds", type=_positive_int, default=None, help="seeds per point (quick trial)"
+        "--seeds",
+        type=_int_at_least(1, maximum=lim.MAX_SEEDS),
+        default=None,
+        help=f"seeds per point (quick trial; at most {lim.MAX_SEEDS:,})",
     )
-    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks per run (quick trial)")
+    p.add_argument("--weeks", type=_weeks, default=None, help="weeks per run (quick trial)")
     p.add_argument(
         "--chunk-runs",
-        type=_positive_int,
+        type=_int_at_least(1, maximum=lim.MAX_CHUNK_RUNS),
         default=500,
         help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="move chunks that do not match the design (damaged, duplicated, outside it) into "
+        "DIR/quarantine/ and run their runs again, instead of refusing the directory",
     )
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -66,25 +76,31 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep, then its report; the exit status says whether any run failed."""
     from escalation_sim.experiments.config import resolve
-    from escalation_sim.experiments.executors import WorkerLostError
+    from escalation_sim.experiments.executors import WorkerLostError, default_workers
     from escalation_sim.experiments.runner import SweepInterrupted, run_sweep
 
     exp = resolve(args.config, seeds=args.seeds, weeks=args.weeks)
     out = args.out or Path("results") / exp.name
+    workers = args.workers
+    cores = default_workers()
+    if workers is not None and workers > cores and not (args.scheduler or args.dask_local):
+        print(f"note: --workers {workers} capped at {cores}, the cores available", file=sys.stderr)
+        workers = cores
     executor = executor_from_args(args)  # a Dask cluster, or None for local processes
     try:
         results = run_sweep(
             exp,
             out,
-            workers=args.workers,
+            workers=workers,
             resume=args.resume,
+            repair=args.repair,
             progress=not args.quiet,
             chunk_runs=args.chunk_runs,
             executor=executor,
         )
     except SweepInterrupted as exc:
         print(f"{exc}; run the same command again to finish", file=sys.stderr)
-        return 130
+        return exc.exit_status
     except WorkerLostError as exc:
         print(f"error: {exc}; finished runs are stored in {out}; rerun to resume", file=sys.stderr)
         return EXIT_RUNS_FAILED
@@ -93,7 +109,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             executor.close()
     n_failed = len(results.failed)
     if not args.no_report:
-        results.report()
+        try:
+            results.report()
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP while drawing
+            signum = getattr(exc, "signum", 2)
+            print(
+                f"interrupted while writing the report: all {len(results.runs)} runs are stored "
+                f"in {out}; `escalation-sim report {out}` writes it",
+                file=sys.stderr,
+            )
+            return 128 + signum
     if not args.quiet:
         print(
             f"{exp.name}: {len(results.runs)} runs ({len(exp.design.points)} points x "

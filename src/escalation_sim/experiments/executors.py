@@ -25,8 +25,9 @@ from concurrent.futures import ProcessPoolExecutor as _Pool
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-#: Modules the fork server imports once, so each worker starts without importing them again.
-PRELOAD = ["escalation_sim.experiments.tasks"]
+#: Modules the fork server imports once, so each worker starts without importing them again;
+#: the first ties the fork server's life to the sweep's (module ``lifeline``).
+PRELOAD = ["escalation_sim.experiments.forkserver_lifeline", "escalation_sim.experiments.tasks"]
 
 
 class WorkerLostError(RuntimeError):
@@ -99,7 +100,10 @@ class ProcessExecutor(Executor):
     cheap and safe even when this process has threads (pyarrow's, tqdm's), and pages they do not
     write stay shared (measured with ``benchmarks/bench_sweep.py``: less memory in all than
     ``spawn``, by PSS; more by summed RSS, which counts the server's shared pages twice). Workers
-    ignore SIGINT, so Ctrl-C reaches only the parent, which decides what to keep.
+    ignore SIGINT, SIGTERM and SIGHUP, so a signal to the whole process group (Ctrl-C, a closed
+    terminal, ``kill -TERM -PGID``) reaches only the parent, which decides what to keep and then
+    ends them with SIGKILL. Whatever ends the parent, SIGKILL included, ends the fork server and
+    the workers too (module ``lifeline``).
 
     Args:
         workers: Number of worker processes (default: all cores).
@@ -122,7 +126,7 @@ class ProcessExecutor(Executor):
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
                 ctx.set_forkserver_preload(PRELOAD)
-            self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint)
+            self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_init_worker)
         return self._pool
 
     def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
@@ -166,14 +170,14 @@ class ProcessExecutor(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if hasattr(pool, "terminate_workers"):  # Python >= 3.14
-            pool.terminate_workers()
+        if hasattr(pool, "kill_workers"):  # Python >= 3.14 (workers ignore SIGTERM)
+            pool.kill_workers()
             return
         processes = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
         for proc in processes:
             proc.join(timeout=5)
 
@@ -203,5 +207,11 @@ def make_executor(workers: int | None = None) -> Executor:
     return SerialExecutor() if n <= 1 else ProcessExecutor(n)
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker() -> None:
+    """Leave stop signals to the parent, and die with the parent (fork server or sweep)."""
+    from escalation_sim.experiments.lifeline import die_with_parent
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    die_with_parent(watchdog=True)
