@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments import limits as lim
@@ -228,13 +229,16 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
-def install_signal_handlers() -> None:
-    """Make SIGTERM and SIGHUP behave like Ctrl-C (``Terminated``), in the main thread."""
+def install_signal_handlers() -> dict[int, Any]:
+    """Make SIGTERM and SIGHUP behave like Ctrl-C (``Terminated``), in the main thread.
+
+    Returns:
+        The handlers replaced, to put back when the command ends.
+    """
     if threading.current_thread() is not threading.main_thread():
-        return
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _raise_terminated)
+        return {}
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    return {getattr(signal, n): signal.signal(getattr(signal, n), _raise_terminated) for n in names}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,8 +247,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit status: 0 done, 1 runs failed or an output could not be written, 2 bad input, and
     128 + the signal's number when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
     """
+    previous = install_signal_handlers()
+    try:
+        return _dispatch(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    install_signal_handlers()
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

@@ -9,6 +9,8 @@ needs no change. The contract every executor keeps:
 - at most a bounded number of tasks in flight, so memory stays flat however many tasks there are;
 - results yielded in completion order, as soon as each task finishes;
 - once ``stop`` is set, no new task starts; results of tasks already running are still yielded;
+- once ``stop`` is a ``StopRequest`` with ``now`` set as well, running tasks are abandoned and
+  the generator ends within a fraction of a second (SIGTERM, SIGHUP, a second Ctrl-C);
 - closing the generator early (an error in the consumer, a second Ctrl-C) abandons running tasks.
 """
 
@@ -28,6 +30,24 @@ from typing import Any
 #: Modules the fork server imports once, so each worker starts without importing them again;
 #: the first ties the fork server's life to the sweep's (module ``lifeline``).
 PRELOAD = ["escalation_sim.experiments.forkserver_lifeline", "escalation_sim.experiments.tasks"]
+
+
+class StopRequest(threading.Event):
+    """The ``stop`` a runner hands an executor: set = start no more tasks.
+
+    Attributes:
+        now: Set as well = abandon the running tasks too, and end as soon as possible.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = threading.Event()
+
+
+def abandon(stop: threading.Event | None) -> bool:
+    """True if ``stop`` asks to abandon running tasks (a ``StopRequest`` with ``now`` set)."""
+    now = getattr(stop, "now", None)
+    return isinstance(now, threading.Event) and now.is_set()
 
 
 class WorkerLostError(RuntimeError):
@@ -54,6 +74,9 @@ class Executor(ABC):
 
     workers: int = 1
     name: str = "executor"
+    #: True if ``map_unordered`` honours ``StopRequest.now`` by itself; otherwise the runner
+    #: interrupts it (an exception in the main thread) to stop at once.
+    cooperative_stop: bool = True
 
     @abstractmethod
     def map_unordered(
@@ -85,6 +108,8 @@ class SerialExecutor(Executor):
     """Runs each task in this process, one after the other (``--workers 1``)."""
 
     name = "serial"
+    #: Tasks run in the caller's thread: a "stop now" must interrupt them (runner).
+    cooperative_stop = False
 
     def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
         for task in tasks:
@@ -146,6 +171,8 @@ class ProcessExecutor(Executor):
                 if not pending:
                     finished = True
                     return
+                if abandon(stop):
+                    return  # the finally below ends the workers
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in done:
                     try:

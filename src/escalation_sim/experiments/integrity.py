@@ -148,7 +148,10 @@ def _problems(store: SweepStore, exp: Experiment) -> list[Problem]:
             bad.add(path)
             problems.append(Problem(path, what, partner))
 
+    # In this order, so that a sweep committing a chunk meanwhile (runs/NAME, then the rename
+    # of timeseries/_pending-NAME) never makes a committed chunk look half there.
     runs_files = _visible(store.runs_dir)
+    pending = {p.name.removeprefix(PENDING) for p in store.timeseries_dir.glob(PENDING + "*")}
     ts_files = _visible(store.timeseries_dir)
     for path in [*runs_files, *ts_files]:
         dataset = path.parent.name
@@ -189,7 +192,6 @@ def _problems(store: SweepStore, exp: Experiment) -> list[Problem]:
             (r["point_id"], int(r["seed_index"])) for r in rows if r["status"] == "ok"
         }
 
-    pending = {p.name.removeprefix(PENDING) for p in store.timeseries_dir.glob(PENDING + "*")}
     seen_ts: set[str] = set()
     for path in ts_files:
         if path in bad:
@@ -198,8 +200,8 @@ def _problems(store: SweepStore, exp: Experiment) -> list[Problem]:
         mine = ok_runs.get(path.name)
         runs_path = store.runs_dir / path.name
         if mine is None:
-            if runs_path in bad:
-                continue  # set aside with its runs chunk
+            if runs_path in bad or runs_path.exists():
+                continue  # set aside with its runs chunk, or committed since runs/ was listed
             flag(path, "weekly rows without their runs chunk (runs/ has no file of this name)")
             continue
         frame = pq.read_table(path, columns=[*_KEY, "week"]).to_pandas()

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
-from escalation_sim.experiments.executors import Executor, make_executor
+from escalation_sim.experiments.executors import Executor, StopRequest, make_executor
 from escalation_sim.experiments.integrity import check_sweep_dir, expected_runs
 from escalation_sim.experiments.results import SweepResults, load_results
 from escalation_sim.experiments.store import RUNS, TIMESERIES, SweepStore, make_manifest
@@ -126,7 +126,7 @@ def run_sweep(
     )
     store = SweepStore.open_for_sweep(out, manifest, resume=resume)
     own_executor = executor is None
-    stop = threading.Event()
+    stop = StopRequest()
     signals: _SweepSignals | None = None
     try:
         verdict = check_sweep_dir(store, exp, repair=repair)
@@ -152,7 +152,7 @@ def run_sweep(
             tasks = ((job, list(b)) for b in batches)
             writer = _ChunkWriter(store, schemas, chunk_runs, flush_seconds)
             bar = _progress(progress, exp, stored, executor, size)
-            signals = _SweepSignals(stop, bar)
+            signals = _SweepSignals(stop, bar, interrupt=not executor.cooperative_stop)
             try:
                 with signals.installed():
                     try:
@@ -326,13 +326,15 @@ class _SweepSignals:
     """What the sweep does on a signal; installed in the main thread only.
 
     First Ctrl-C: set ``stop`` (no new task starts; running ones finish and are stored).
-    SIGTERM, SIGHUP or a second Ctrl-C: also abandon the running tasks now (``_StopNow``); the
-    finished runs are flushed either way, and inside ``deferred()`` (a chunk being written) the
-    stop waits until the chunk is committed, so no signal ever cuts a chunk in two.
+    SIGTERM, SIGHUP or a second Ctrl-C: also abandon the running tasks now: ``stop.now``, which
+    worker-process and Dask executors honour within 0.2 s (an exception there could cut a
+    worker's start in two), or, with ``interrupt`` (tasks running in this thread), ``_StopNow``
+    raised at once. The finished runs are flushed either way, and inside ``deferred()`` (a
+    chunk being written) the stop waits until the chunk is committed: no signal cuts a chunk.
     """
 
-    def __init__(self, stop: threading.Event, bar: Any) -> None:
-        self.stop, self.bar = stop, bar
+    def __init__(self, stop: StopRequest, bar: Any, interrupt: bool) -> None:
+        self.stop, self.bar, self.interrupt = stop, bar, interrupt
         self.signum = int(signal.SIGINT)
         self._critical = 0
         self._pending = False
@@ -372,6 +374,9 @@ class _SweepSignals:
             else:
                 print(msg, file=sys.stderr)
             return
+        self.stop.now.set()
+        if not self.interrupt:
+            return  # the executor ends its tasks and returns; the runner flushes
         if self._critical:
             self._pending = True
             return
