@@ -1,8 +1,9 @@
 """``escalation-sim sweep`` and ``escalation-sim report``: the CLI of the experiments package.
 
 Exit status of ``sweep``: 0 when every run finished, 1 when some run failed (recorded in
-``runs/`` with its error) or a worker died, 2 for a bad config or output directory, 130 when
-interrupted (what finished is stored; rerunning the command resumes).
+``runs/`` with its error) or a worker died, 2 for a bad config or output directory (or one whose
+chunks do not match the design: ``--repair``), 128 + the signal when interrupted (130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP; what finished is stored; rerunning the command resumes).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         "(summary.csv, effects.csv, figures/, report.md). Rerunning into DIR skips the runs "
         "already stored (a sweep killed at any moment loses no finished chunk); a different "
         "config is refused. Exit status: 0 all runs finished, 1 some run failed, 2 bad config, "
-        "130 interrupted. With --scheduler or --dask-local the runs go to a Dask cluster instead "
-        "(the same runs, the same directory).",
+        "130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (what finished is stored). With --scheduler or "
+        "--dask-local the runs go to a Dask cluster instead (the same runs, the same "
+        "directory).",
     )
     p.add_argument("config", type=Path, help="experiment config (TOML), e.g. experiments/*.toml")
     p.add_argument(

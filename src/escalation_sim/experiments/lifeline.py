@@ -33,9 +33,10 @@ def die_with_parent(*, watchdog: bool = False) -> None:
     parent = os.getppid()
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:  # pragma: no cover
-            _watch(parent) if watchdog else None
-    elif watchdog:  # pragma: no cover  (not Linux)
+        failed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0
+    else:  # pragma: no cover  (not Linux)
+        failed = True
+    if failed and watchdog:  # pragma: no cover
         _watch(parent)
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)

@@ -180,7 +180,7 @@ def run_sweep(
         if stored < exp.runs_total:
             signum = signals.signum if signals is not None else signal.SIGINT
             raise SweepInterrupted(stored, exp.runs_total, out, signum)
-    return load_results(out, _keepalive=tmp)
+    return load_results(out, _keepalive=tmp, _checked=True)
 
 
 def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
@@ -206,6 +206,7 @@ def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
             ("seconds", pa.float64()),
         ]
     )
+    assert ts is not None  # a run that finished has its weekly series
     weekly = pa.Schema.from_pandas(ts.drop(columns=[k for k, _ in key]), preserve_index=False)
     timeseries = pa.schema([*key, *[(f.name, f.type) for f in weekly]])
     return {RUNS: runs, TIMESERIES: timeseries}
