@@ -80,6 +80,8 @@ class DaskExecutor(Executor):
         ConfigError: Dask is not installed, or the scheduler cannot be reached.
     """
 
+    cooperative_stop = True  # map_unordered honours StopRequest.now
+
     def __init__(
         self,
         scheduler: str | Client | None = None,

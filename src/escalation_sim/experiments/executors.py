@@ -76,7 +76,7 @@ class Executor(ABC):
     name: str = "executor"
     #: True if ``map_unordered`` honours ``StopRequest.now`` by itself; otherwise the runner
     #: interrupts it (an exception in the main thread) to stop at once.
-    cooperative_stop: bool = True
+    cooperative_stop: bool = False
 
     @abstractmethod
     def map_unordered(
@@ -108,8 +108,6 @@ class SerialExecutor(Executor):
     """Runs each task in this process, one after the other (``--workers 1``)."""
 
     name = "serial"
-    #: Tasks run in the caller's thread: a "stop now" must interrupt them (runner).
-    cooperative_stop = False
 
     def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
         for task in tasks:
@@ -145,6 +143,7 @@ class ProcessExecutor(Executor):
         self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
         self.name = f"{self.workers} processes"
         self._pool: _Pool | None = None
+        self.cooperative_stop = True  # an exception inside pool.submit can cut a worker's start
 
     def _ensure_pool(self) -> _Pool:
         if self._pool is None:

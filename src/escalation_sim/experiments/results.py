@@ -110,9 +110,9 @@ def report_lock(out: Path) -> Iterator[None]:
     killed report left there (in ``out`` and ``out/figures``): with the lock held, they are
     nobody's.
     """
-    fd = os.open(out, os.O_RDONLY)
+    fd = os.open(out, os.O_RDONLY) if fcntl is not None else None  # POSIX: lock the directory
     try:
-        if fcntl is not None:
+        if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         stale = [t for name in REPORT_FILES for t in out.glob(f".{name}.*")]
         stale += list((out / "figures").glob(".*.png"))
@@ -121,7 +121,8 @@ def report_lock(out: Path) -> Iterator[None]:
                 tmp.unlink()
         yield
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 def load_results(

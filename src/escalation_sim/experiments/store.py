@@ -120,6 +120,9 @@ class SweepStore:
                     old["config_source"] = manifest["config_source"]
                     atomic_write(path, lambda p: p.write_text(json.dumps(old, indent=1)))
                 store.manifest = old
+                for d in (store.runs_dir, store.timeseries_dir):
+                    if not d.exists():  # deleted by hand: the check then names what is missing
+                        d.mkdir()
             else:
                 store.runs_dir.mkdir(exist_ok=True)
                 store.timeseries_dir.mkdir(exist_ok=True)
