@@ -135,6 +135,11 @@ DAMAGE = {
         "missing",
     ),
     "start_date 9999-12-01": (_manifest(_far_start), "start_date", "2262"),
+    "resamples 10^9 in a stored manifest": (
+        _manifest(lambda d: {**d, "config": {**d["config"], "analysis": {"resamples": 10**9}}}),
+        "analysis.resamples",
+        "less than or equal to 100000",
+    ),
 }
 
 

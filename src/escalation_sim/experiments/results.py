@@ -144,7 +144,12 @@ def load_results(
     except ValidationError as exc:
         err = exc.errors()[0]
         field_name = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(where, field_name, f"damaged manifest: {err['msg']}") from None
+        raise ConfigError(
+            where,
+            field_name,
+            f"the stored config or scenario is not valid: {err['msg']}; rerun the sweep with a "
+            "corrected config (the runs are kept when only [analysis] or [report] change)",
+        ) from None
     _check_dates(scenario, config, where)
     exp = resolve(config, source=source, scenario=scenario)
     if not _checked:  # run_sweep checked the directory when it opened it
