@@ -149,7 +149,10 @@ class ProcessExecutor(Executor):
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
-                ctx.set_forkserver_preload(PRELOAD)
+                # Linux sends the parent-death signal when the *thread* that started the fork
+                # server ends: tie it to the sweep only when that thread is the main one.
+                main = threading.current_thread() is threading.main_thread()
+                ctx.set_forkserver_preload(PRELOAD if main else PRELOAD[1:])
             self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_init_worker)
         return self._pool
 

@@ -7,6 +7,11 @@ asks the kernel for a parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``,
 the fork server dies with the sweep, and the workers with the fork server. Elsewhere (macOS) a
 daemon thread in each worker polls ``os.getppid()`` instead (the fork server cannot run one: it
 forks, and forking a threaded process is unsafe).
+
+Linux sends the signal when the *thread* that started the process ends, so the fork server is
+tied to the sweep only when the sweep runs in the main thread (``executors.ProcessExecutor``);
+started from another thread, it outlives a killed sweep as before (its workers still end with
+it).
 """
 
 from __future__ import annotations
