@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from escalation_sim.check import add_check
 from escalation_sim.errors import ConfigError
+from escalation_sim.experiments import limits as lim
 from escalation_sim.experiments.cli import add_report, add_sweep
-from escalation_sim.scenario.schema import MAX_WEEKS
 from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
@@ -33,17 +36,21 @@ class _Parser(argparse.ArgumentParser):
 def _int_at_least(
     minimum: int, what: str = "an integer", maximum: int | None = None
 ) -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``minimum`` (nor above ``maximum``)."""
+    """An argparse type: an integer (ASCII digits) from ``minimum`` to ``maximum``."""
 
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        digits = text.strip()
+        if not digits.isascii() or not digits.lstrip("+-").isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (ASCII digits only)")
+        if len(digits) > 30:  # int() of a huge string is slow; no bound here has 30 digits
+            raise argparse.ArgumentTypeError(f"{text[:20]!r}... is too large")
+        value = int(digits)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"{value} is past the cap; at most {maximum:,}")
+            raise argparse.ArgumentTypeError(
+                f"{value:,} is too large; allowed: {minimum} to {maximum:,}"
+            )
         return value
 
     return parse
@@ -51,10 +58,10 @@ def _int_at_least(
 
 #: argparse types the subcommands share (``experiments``, ``validation`` and this module's).
 positive_int = _int_at_least(1)
-seed_int = _int_at_least(0, "an integer seed")
+seed_int = _int_at_least(0, "an integer seed", maximum=lim.MAX_SEED)
 # The old private names, for code written before they were public.
 _positive_int, _seed = positive_int, seed_int
-_weeks = _int_at_least(1, maximum=MAX_WEEKS)  # the schema's cap on a run's length
+_weeks = _int_at_least(1, maximum=lim.MAX_WEEKS)  # the schema's cap on a run's length
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +95,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         "--weeks",
         type=_weeks,
         default=None,
-        help=f"weeks to simulate, at most {MAX_WEEKS:,} (default: the scenario's meta.weeks, "
+        help=f"weeks to simulate, at most {lim.MAX_WEEKS:,} (default: the scenario's meta.weeks, "
         "104 for iraq_syria_2024)",
     )
     p.add_argument(
@@ -226,8 +233,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread so that they stop a command like Ctrl-C.
+
+    Every command then unwinds as it does on Ctrl-C: temporary files are removed, a sweep
+    flushes its finished runs (``runner``), worker processes are ended.
+
+    Attributes:
+        signum: The signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> dict[int, Any]:
+    """Make SIGTERM and SIGHUP behave like Ctrl-C (``Terminated``), in the main thread.
+
+    Returns:
+        The handlers replaced, to put back when the command ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    return {getattr(signal, n): signal.signal(getattr(signal, n), _raise_terminated) for n in names}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``escalation-sim``; returns the exit status."""
+    """Entry point of ``escalation-sim``; returns the exit status.
+
+    Exit status: 0 done, 1 runs failed or an output could not be written, 2 bad input, and
+    128 + the signal's number when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+    """
+    previous = install_signal_handlers()
+    try:
+        return _dispatch(argv)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -235,9 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_CONFIG
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + int(signum)
     except OSError as exc:  # an output directory that cannot be written, a full disk...
         where = exc.filename or "output"
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)

@@ -81,13 +81,28 @@ def run(
     )
 
 
+#: The files ``write_run`` owns in its directory.
+RUN_FILES = ("timeseries.parquet", "events.parquet", "outcomes.json", "timeseries.png", "map.png")
+
+
 def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
     """Write ``timeseries.parquet``, ``events.parquet`` (if kept), ``outcomes.json`` and plots.
 
     Each file is written to a temporary name and moved into place, so a crash never leaves a
-    half-written file behind.
+    half-written file behind. Outputs of an earlier run that this one does not write (its
+    plots, with ``plots=False``; its events) are removed first, so ``out`` never mixes two runs.
     """
     out.mkdir(parents=True, exist_ok=True)
+    keep = {"timeseries.parquet", "outcomes.json"}
+    keep |= {"events.parquet"} if result.events is not None else set()
+    keep |= (
+        ({"timeseries.png"} | ({"map.png"} if result.model is not None else set()))
+        if plots
+        else set()
+    )
+    for name in RUN_FILES:
+        if name not in keep:
+            (out / name).unlink(missing_ok=True)
     written = [
         write_atomic(
             out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False)

@@ -1,8 +1,9 @@
 """``escalation-sim sweep`` and ``escalation-sim report``: the CLI of the experiments package.
 
 Exit status of ``sweep``: 0 when every run finished, 1 when some run failed (recorded in
-``runs/`` with its error) or a worker died, 2 for a bad config or output directory, 130 when
-interrupted (what finished is stored; rerunning the command resumes).
+``runs/`` with its error) or a worker died, 2 for a bad config or output directory (or one whose
+chunks do not match the design: ``--repair``), 128 + the signal when interrupted (130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP; what finished is stored; rerunning the command resumes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ EXIT_RUNS_FAILED = 1
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
     """``escalation-sim sweep``: run an experiment config in batch."""
-    from escalation_sim.cli import positive_int
+    from escalation_sim.cli import _int_at_least, _weeks, positive_int
+    from escalation_sim.experiments import limits as lim
 
     p = sub.add_parser(
         "sweep",
@@ -29,8 +31,9 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         "(summary.csv, effects.csv, figures/, report.md). Rerunning into DIR skips the runs "
         "already stored (a sweep killed at any moment loses no finished chunk); a different "
         "config is refused. Exit status: 0 all runs finished, 1 some run failed, 2 bad config, "
-        "130 interrupted. With --scheduler or --dask-local the runs go to a Dask cluster instead "
-        "(the same runs, the same directory).",
+        "130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (what finished is stored). With --scheduler or "
+        "--dask-local the runs go to a Dask cluster instead (the same runs, the same "
+        "directory).",
     )
     p.add_argument("config", type=Path, help="experiment config (TOML), e.g. experiments/*.toml")
     p.add_argument(
@@ -49,21 +52,28 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--seeds",
-        type=positive_int,
+        type=_int_at_least(1, maximum=lim.MAX_SEEDS),
         default=None,
-        help="seeds per point, a quick trial (default: the config's seeds.per_point)",
+        help="seeds per point, a quick trial (default: the config's seeds.per_point; "
+        f"at most {lim.MAX_SEEDS:,})",
     )
     p.add_argument(
         "--weeks",
-        type=positive_int,
+        type=_weeks,
         default=None,
         help="weeks per run, a quick trial (default: the config's weeks, else the scenario's)",
     )
     p.add_argument(
         "--chunk-runs",
-        type=positive_int,
+        type=_int_at_least(1, maximum=lim.MAX_CHUNK_RUNS),
         default=500,
         help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="move chunks that do not match the design (damaged, duplicated, outside it) into "
+        "DIR/quarantine/ and run their runs again, instead of refusing the directory",
     )
     p.add_argument("--no-report", action="store_true", help="skip the report at the end")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -74,25 +84,31 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep, then its report; the exit status says whether any run failed."""
     from escalation_sim.experiments.config import resolve
-    from escalation_sim.experiments.executors import WorkerLostError
+    from escalation_sim.experiments.executors import WorkerLostError, default_workers
     from escalation_sim.experiments.runner import SweepInterrupted, run_sweep
 
     exp = resolve(args.config, seeds=args.seeds, weeks=args.weeks)
     out = args.out or Path("results") / exp.name
+    workers = args.workers
+    cores = default_workers()
+    if workers is not None and workers > cores and not (args.scheduler or args.dask_local):
+        print(f"note: --workers {workers} capped at {cores}, the cores available", file=sys.stderr)
+        workers = cores
     executor = executor_from_args(args)  # a Dask cluster, or None for local processes
     try:
         results = run_sweep(
             exp,
             out,
-            workers=args.workers,
+            workers=workers,
             resume=args.resume,
+            repair=args.repair,
             progress=not args.quiet,
             chunk_runs=args.chunk_runs,
             executor=executor,
         )
     except SweepInterrupted as exc:
         print(f"{exc}; run the same command again to finish", file=sys.stderr)
-        return 130
+        return exc.exit_status
     except WorkerLostError as exc:
         print(f"error: {exc}; finished runs are stored in {out}; rerun to resume", file=sys.stderr)
         return EXIT_RUNS_FAILED
@@ -101,7 +117,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             executor.close()
     n_failed = len(results.failed)
     if not args.no_report:
-        results.report()
+        try:
+            results.report()
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP while drawing
+            signum = getattr(exc, "signum", 2)
+            print(
+                f"interrupted while writing the report: all {len(results.runs)} runs are stored "
+                f"in {out}; `escalation-sim report {out}` writes it",
+                file=sys.stderr,
+            )
+            return 128 + signum
     if not args.quiet:
         print(
             f"{exp.name}: {len(results.runs)} runs ({len(exp.design.points)} points x "

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.experiments.executors import Executor, WorkerLostError, next_tasks
+from escalation_sim.experiments.executors import Executor, WorkerLostError, abandon, next_tasks
 
 if TYPE_CHECKING:
     import threading
@@ -79,6 +79,8 @@ class DaskExecutor(Executor):
     Raises:
         ConfigError: Dask is not installed, or the scheduler cannot be reached.
     """
+
+    cooperative_stop = True  # map_unordered honours StopRequest.now
 
     def __init__(
         self,
@@ -156,6 +158,8 @@ class DaskExecutor(Executor):
                 if not pending:
                     finished = True
                     return
+                if abandon(stop):
+                    return  # running tasks are cancelled below
                 if not completed.has_ready():
                     time.sleep(0.05)  # wake up often enough to notice a stop
                     continue

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from escalation_sim.errors import ConfigError, raise_errors
+from escalation_sim.experiments import limits as lim
 from escalation_sim.experiments.design import SAMPLERS, Design, Domain, build_design
 from escalation_sim.outcomes import RUN_OUTCOMES, WEEKLY_OUTCOMES
 from escalation_sim.scenario.loader import (
@@ -65,17 +66,21 @@ class _Table(BaseModel):
 class Range(_Table):
     """How one design parameter varies: explicit ``values`` (grid) or ``min``/``max``."""
 
-    values: list[Value] | None = Field(None, description="grid: the levels, listed")
+    values: list[Value] | None = Field(
+        None, max_length=lim.MAX_LEVELS, description="grid: the levels, listed"
+    )
     min: float | None = Field(None, description="lower bound (default: the scenario's min)")
     max: float | None = Field(None, description="upper bound (default: the scenario's max)")
-    levels: int | None = Field(None, ge=1, description="grid: evenly spaced levels, min to max")
+    levels: int | None = Field(
+        None, ge=1, le=lim.MAX_LEVELS, description="grid: evenly spaced levels, min to max"
+    )
 
 
 class Seeds(_Table):
     """Seeds of the runs at each design point."""
 
-    root: int = Field(0, ge=0, description="root of numpy.random.SeedSequence")
-    per_point: int = Field(30, ge=1, description="runs (seeds) per design point")
+    root: int = Field(0, ge=0, le=lim.MAX_SEED, description="root of numpy.random.SeedSequence")
+    per_point: int = Field(30, ge=1, le=lim.MAX_SEEDS, description="runs (seeds) per design point")
     common: bool = Field(
         True, description="common random numbers: seed i is the same at every design point"
     )
@@ -86,14 +91,23 @@ class DesignTable(_Table):
 
     sampler: str = "grid"
     parameters: dict[str, Range] = Field(default_factory=dict)
-    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: base samples N")
-    trajectories: int | None = Field(None, ge=2, description="morris: trajectories")
-    levels: int = Field(4, ge=2, description="morris: grid levels")
+    samples: int | None = Field(
+        None, ge=1, le=lim.MAX_DESIGN_ROWS, description="lhs: points; sobol: base samples N"
+    )
+    trajectories: int | None = Field(
+        None, ge=2, le=lim.MAX_TRAJECTORIES, description="morris: trajectories"
+    )
+    levels: int = Field(4, ge=2, le=lim.MAX_MORRIS_LEVELS, description="morris: grid levels")
     second_order: bool = Field(False, description="sobol: also second-order indices")
     screening: int | None = Field(
-        None, ge=2, description="sobol: also Morris screening with this many trajectories"
+        None,
+        ge=2,
+        le=lim.MAX_TRAJECTORIES,
+        description="sobol: also Morris screening with this many trajectories",
     )
-    seed: int | None = Field(None, ge=0, description="sampler seed (default: seeds.root)")
+    seed: int | None = Field(
+        None, ge=0, le=lim.MAX_SEED, description="sampler seed (default: seeds.root)"
+    )
 
     @field_validator("sampler")
     @classmethod
@@ -107,8 +121,10 @@ class Analysis(_Table):
     """How summaries and effects are computed."""
 
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of every interval")
-    resamples: int = Field(4999, ge=99, description="bootstrap resamples")
-    seed: int | None = Field(None, ge=0, description="bootstrap seed (default: seeds.root)")
+    resamples: int = Field(4999, ge=99, le=lim.MAX_RESAMPLES, description="bootstrap resamples")
+    seed: int | None = Field(
+        None, ge=0, le=lim.MAX_SEED, description="bootstrap seed (default: seeds.root)"
+    )
 
 
 class ReportTable(_Table):
@@ -132,7 +148,9 @@ class ExperimentConfig(_Table):
     title: str = ""
     description: str = ""
     scenario: str = Field("iraq_syria_2024", description="bundled name or path to a TOML file")
-    weeks: int | None = Field(None, ge=1, le=2000, description="horizon (default: scenario's)")
+    weeks: int | None = Field(
+        None, ge=1, le=lim.MAX_WEEKS, description="horizon (default: scenario's)"
+    )
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
     seeds: Seeds = Field(default_factory=Seeds)
     overrides: dict[str, Value] = Field(default_factory=dict)
@@ -269,12 +287,20 @@ def resolve(
     src = source or "<config>"
     update: dict[str, Any] = {}
     if seeds is not None:
-        if seeds < 1:
-            raise ConfigError("--seeds", None, f"{seeds} must be at least 1")
+        if not 1 <= seeds <= lim.MAX_SEEDS:
+            raise ConfigError(
+                "--seeds",
+                None,
+                f"{seeds} is not allowed; allowed: 1 to {lim.grouped(lim.MAX_SEEDS)}",
+            )
         update["seeds"] = config.seeds.model_copy(update={"per_point": seeds})
     if weeks is not None:
-        if weeks < 1:
-            raise ConfigError("--weeks", None, f"{weeks} must be at least 1")
+        if not 1 <= weeks <= lim.MAX_WEEKS:
+            raise ConfigError(
+                "--weeks",
+                None,
+                f"{weeks} is not allowed; allowed: 1 to {lim.grouped(lim.MAX_WEEKS)}",
+            )
         update["weeks"] = weeks
     if update:
         config = config.model_copy(update=update)
@@ -285,6 +311,7 @@ def resolve(
     domains_all = scenario_domains(scenario)
     errors += _check_overrides(config, domains_all, src)
     try:
+        _check_design_size(config, domains_all, src)
         design = build_design(
             config.design,
             domains_all,
@@ -306,7 +333,55 @@ def resolve(
         design=design,
     )
     _check_report_points(exp, src)
+    if exp.runs_total > lim.MAX_RUNS:
+        raise ConfigError(
+            src,
+            "seeds.per_point",
+            f"{len(design.points):,} design points x {config.seeds.per_point:,} seeds = "
+            f"{exp.runs_total:,} runs; allowed: at most {lim.grouped(lim.MAX_RUNS)} runs per sweep",
+        )
     return exp
+
+
+def design_rows(table: DesignTable | None, domains: Mapping[str, Domain]) -> tuple[int, str]:
+    """Rows the sampler of ``table`` will produce, and the field that sets them.
+
+    Computed from the settings alone (nothing is sampled), so an oversized design is refused
+    before it exists.
+    """
+    if table is None:
+        return 1, "design"
+    d = len(table.parameters)
+    if table.sampler == "grid":
+        rows = 1
+        for name, rng in table.parameters.items():
+            dom = domains.get(name)
+            if rng.values is not None:
+                n = len(rng.values)
+            elif dom is not None and dom.kind == "switch":
+                n = 2
+            else:
+                n = rng.levels or 1
+            rows *= max(1, n)
+        return rows, "design.parameters"
+    if table.sampler == "morris":
+        return (table.trajectories or 0) * (d + 1), "design.trajectories"
+    n = table.samples or 0
+    if table.sampler == "sobol":
+        rows = n * (2 * d + 2 if table.second_order else d + 2)
+        return rows + (table.screening or 0) * (d + 1), "design.samples"
+    return n, "design.samples"
+
+
+def _check_design_size(config: ExperimentConfig, domains: Mapping[str, Domain], src: str) -> None:
+    rows, where = design_rows(config.design, domains)
+    if rows > lim.MAX_DESIGN_ROWS:
+        raise ConfigError(
+            src,
+            where,
+            f"the design would have {rows:,} rows; allowed: at most "
+            f"{lim.grouped(lim.MAX_DESIGN_ROWS)} (fewer levels, samples or trajectories)",
+        )
 
 
 def scenario_domains(scenario: Scenario) -> dict:

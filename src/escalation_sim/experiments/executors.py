@@ -9,6 +9,8 @@ needs no change. The contract every executor keeps:
 - at most a bounded number of tasks in flight, so memory stays flat however many tasks there are;
 - results yielded in completion order, as soon as each task finishes;
 - once ``stop`` is set, no new task starts; results of tasks already running are still yielded;
+- once ``stop`` is a ``StopRequest`` with ``now`` set as well, running tasks are abandoned and
+  the generator ends within a fraction of a second (SIGTERM, SIGHUP, a second Ctrl-C);
 - closing the generator early (an error in the consumer, a second Ctrl-C) abandons running tasks.
 """
 
@@ -25,8 +27,27 @@ from concurrent.futures import ProcessPoolExecutor as _Pool
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-#: Modules the fork server imports once, so each worker starts without importing them again.
-PRELOAD = ["escalation_sim.experiments.tasks"]
+#: Modules the fork server imports once, so each worker starts without importing them again;
+#: the first ties the fork server's life to the sweep's (module ``lifeline``).
+PRELOAD = ["escalation_sim.experiments.forkserver_lifeline", "escalation_sim.experiments.tasks"]
+
+
+class StopRequest(threading.Event):
+    """The ``stop`` a runner hands an executor: set = start no more tasks.
+
+    Attributes:
+        now: Set as well = abandon the running tasks too, and end as soon as possible.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = threading.Event()
+
+
+def abandon(stop: threading.Event | None) -> bool:
+    """True if ``stop`` asks to abandon running tasks (a ``StopRequest`` with ``now`` set)."""
+    now = getattr(stop, "now", None)
+    return isinstance(now, threading.Event) and now.is_set()
 
 
 class WorkerLostError(RuntimeError):
@@ -53,6 +74,9 @@ class Executor(ABC):
 
     workers: int = 1
     name: str = "executor"
+    #: True if ``map_unordered`` honours ``StopRequest.now`` by itself; otherwise the runner
+    #: interrupts it (an exception in the main thread) to stop at once.
+    cooperative_stop: bool = False
 
     @abstractmethod
     def map_unordered(
@@ -99,7 +123,10 @@ class ProcessExecutor(Executor):
     cheap and safe even when this process has threads (pyarrow's, tqdm's), and pages they do not
     write stay shared (measured with ``benchmarks/bench_sweep.py``: less memory in all than
     ``spawn``, by PSS; more by summed RSS, which counts the server's shared pages twice). Workers
-    ignore SIGINT, so Ctrl-C reaches only the parent, which decides what to keep.
+    ignore SIGINT, SIGTERM and SIGHUP, so a signal to the whole process group (Ctrl-C, a closed
+    terminal, ``kill -TERM -PGID``) reaches only the parent, which decides what to keep and then
+    ends them with SIGKILL. Whatever ends the parent, SIGKILL included, ends the fork server and
+    the workers too (module ``lifeline``).
 
     Args:
         workers: Number of worker processes (default: all cores).
@@ -116,13 +143,17 @@ class ProcessExecutor(Executor):
         self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
         self.name = f"{self.workers} processes"
         self._pool: _Pool | None = None
+        self.cooperative_stop = True  # an exception inside pool.submit can cut a worker's start
 
     def _ensure_pool(self) -> _Pool:
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
-                ctx.set_forkserver_preload(PRELOAD)
-            self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint)
+                # Linux sends the parent-death signal when the *thread* that started the fork
+                # server ends: tie it to the sweep only when that thread is the main one.
+                main = threading.current_thread() is threading.main_thread()
+                ctx.set_forkserver_preload(PRELOAD if main else PRELOAD[1:])
+            self._pool = _Pool(max_workers=self.workers, mp_context=ctx, initializer=_init_worker)
         return self._pool
 
     def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
@@ -142,6 +173,8 @@ class ProcessExecutor(Executor):
                 if not pending:
                     finished = True
                     return
+                if abandon(stop):
+                    return  # the finally below ends the workers
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for fut in done:
                     try:
@@ -166,14 +199,14 @@ class ProcessExecutor(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if hasattr(pool, "terminate_workers"):  # Python >= 3.14
-            pool.terminate_workers()
+        if hasattr(pool, "kill_workers"):  # Python >= 3.14 (workers ignore SIGTERM)
+            pool.kill_workers()
             return
         processes = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
         for proc in processes:
             proc.join(timeout=5)
 
@@ -203,5 +236,11 @@ def make_executor(workers: int | None = None) -> Executor:
     return SerialExecutor() if n <= 1 else ProcessExecutor(n)
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker() -> None:
+    """Leave stop signals to the parent, and die with the parent (fork server or sweep)."""
+    from escalation_sim.experiments.lifeline import die_with_parent
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    die_with_parent(watchdog=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
-from escalation_sim.experiments.store import MANIFEST, SweepStore
+from escalation_sim.experiments.integrity import check_sweep_dir
+from escalation_sim.experiments.store import MANIFEST, SweepStore, fcntl
 from escalation_sim.scenario.schema import Scenario
 
 
@@ -83,21 +88,72 @@ class SweepResults:
         """Write ``summary.csv``, ``effects.csv``, figures and ``report.md`` (default: here)."""
         from escalation_sim.experiments.report import write_report
 
-        return write_report(self, Path(out) if out is not None else self.path)
+        if self.runs.empty:  # an empty report would replace a good one with n = 0 everywhere
+            raise ConfigError(
+                self.path / "runs", None, "no runs stored yet: nothing to report (run the sweep)"
+            )
+        target = Path(out) if out is not None else self.path
+        target.mkdir(parents=True, exist_ok=True)
+        with report_lock(target):
+            return write_report(self, target)
 
 
-def load_results(path: str | Path, *, _keepalive: Any = None) -> SweepResults:
+#: Files a report writes into its directory; a killed report leaves ``.NAME.*`` temporaries.
+REPORT_FILES = ("summary.csv", "effects.csv", "indices.csv", "report.md")
+
+
+@contextlib.contextmanager
+def report_lock(out: Path) -> Iterator[None]:
+    """Hold ``out`` (a lock on the directory itself) while a report writes into it.
+
+    Reports into one directory take turns, and each first deletes the temporary files a
+    killed report left there (in ``out`` and ``out/figures``): with the lock held, they are
+    nobody's.
+    """
+    fd = os.open(out, os.O_RDONLY) if fcntl is not None else None  # POSIX: lock the directory
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        stale = [t for name in REPORT_FILES for t in out.glob(f".{name}.*")]
+        stale += list((out / "figures").glob(".*.png"))
+        for tmp in stale:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def load_results(
+    path: str | Path, *, _keepalive: Any = None, _checked: bool = False
+) -> SweepResults:
     """Open a sweep directory (complete, interrupted or still running).
 
     Raises:
-        ConfigError: not a sweep directory, or its design cannot be rebuilt identically.
+        ConfigError: not a sweep directory, a damaged manifest, chunks that do not match the
+            design (``integrity.check_sweep_dir``), or a design that cannot be rebuilt.
     """
     store = SweepStore.open_existing(path)
     manifest = store.manifest
     source = manifest.get("config_source", "<config>")
-    config = ExperimentConfig.model_validate(manifest["config"])
-    scenario = Scenario.model_validate(manifest["scenario"])
+    where = Path(path) / MANIFEST
+    try:
+        config = ExperimentConfig.model_validate(manifest["config"])
+        scenario = Scenario.model_validate(manifest["scenario"])
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field_name = ".".join(str(x) for x in err["loc"])
+        raise ConfigError(
+            where,
+            field_name,
+            f"the stored config or scenario is not valid: {err['msg']}; rerun the sweep with a "
+            "corrected config (the runs are kept when only [analysis] or [report] change)",
+        ) from None
+    _check_dates(scenario, config, where)
     exp = resolve(config, source=source, scenario=scenario)
+    if not _checked:  # run_sweep checked the directory when it opened it
+        check_sweep_dir(store, exp)
     if exp.config_hash() != manifest["config_hash"]:
         raise ConfigError(
             Path(path) / MANIFEST,
@@ -112,3 +168,22 @@ def load_results(path: str | Path, *, _keepalive: Any = None) -> SweepResults:
         manifest=manifest,
         _keepalive=_keepalive,
     )
+
+
+def _check_dates(scenario: Scenario, config: ExperimentConfig, where: Path) -> None:
+    """Refuse a horizon whose weekly dates pandas cannot represent (after 2262-04-11)."""
+    import datetime as dt
+
+    weeks = config.weeks or scenario.meta.weeks
+    last = pd.Timestamp.max.date()
+    try:
+        end = scenario.meta.start_date + dt.timedelta(weeks=weeks)
+    except OverflowError:
+        end = dt.date.max
+    if end > last:
+        raise ConfigError(
+            where,
+            "scenario.meta.start_date",
+            f"{scenario.meta.start_date} + {weeks} weeks ends after {last}; allowed: a start "
+            f"date whose horizon ends by {last} (the last date the weekly series can hold)",
+        )

@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import math
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -25,7 +26,8 @@ import pyarrow as pa
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
-from escalation_sim.experiments.executors import Executor, make_executor
+from escalation_sim.experiments.executors import Executor, StopRequest, make_executor
+from escalation_sim.experiments.integrity import check_sweep_dir, expected_runs
 from escalation_sim.experiments.results import SweepResults, load_results
 from escalation_sim.experiments.store import RUNS, TIMESERIES, SweepStore, make_manifest
 from escalation_sim.experiments.tasks import BatchResult, Job, RunSpec, execute_run, run_batch
@@ -33,17 +35,24 @@ from escalation_sim.outcomes import RUN_OUTCOMES
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """A sweep stopped by Ctrl-C; what finished is stored and a rerun resumes it.
+    """A sweep stopped by Ctrl-C, SIGTERM or SIGHUP; what finished is stored, a rerun resumes it.
 
     Attributes:
         stored: Runs stored in the directory.
         total: Runs in the whole sweep.
         path: The sweep directory.
+        signum: The signal that stopped it.
     """
 
-    def __init__(self, stored: int, total: int, path: Path) -> None:
-        self.stored, self.total, self.path = stored, total, path
-        super().__init__(f"interrupted: {stored} of {total} runs stored in {path}")
+    def __init__(self, stored: int, total: int, path: Path, signum: int = signal.SIGINT) -> None:
+        self.stored, self.total, self.path, self.signum = stored, total, path, int(signum)
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted: {stored} of {total} runs stored in {path} ({name})")
+
+    @property
+    def exit_status(self) -> int:
+        """128 + the signal's number, as a shell reports a command a signal stopped."""
+        return 128 + self.signum
 
 
 def run_sweep(
@@ -59,6 +68,7 @@ def run_sweep(
     batch_size: int | None = None,
     chunk_runs: int = 500,
     flush_seconds: float = 15.0,
+    repair: bool = False,
 ) -> SweepResults:
     """Run (or finish) a sweep and return its results as pandas DataFrames.
 
@@ -77,12 +87,15 @@ def run_sweep(
         batch_size: Runs per task (default: about eight tasks per worker, at most 8 runs).
         chunk_runs: Runs per Parquet chunk (rounded up to whole tasks).
         flush_seconds: Write a chunk at least this often while runs complete.
+        repair: Set aside (in ``DIR/quarantine/``) stored chunks that do not match the design,
+            and run their runs again, instead of refusing the directory (``integrity``).
 
     Returns:
         The stored results (``runs``, ``design``; ``timeseries()`` reads weekly rows lazily).
 
     Raises:
-        ConfigError: a bad config, or ``out`` holding something else (nothing is written).
+        ConfigError: a bad config, or ``out`` holding something else, or chunks that do not
+            match the design (without ``repair``); nothing is written.
         SweepInterrupted: Ctrl-C; finished runs are stored.
         WorkerLostError: a worker process died; finished runs are stored.
     """
@@ -113,8 +126,16 @@ def run_sweep(
     )
     store = SweepStore.open_for_sweep(out, manifest, resume=resume)
     own_executor = executor is None
-    stop = threading.Event()
+    stop = StopRequest()
+    signals: _SweepSignals | None = None
     try:
+        verdict = check_sweep_dir(store, exp, repair=repair)
+        if verdict.quarantined and progress:
+            print(
+                f"repair: set aside {len(verdict.quarantined)} file(s) in "
+                f"{verdict.quarantined[0].parent.parent}; their runs are run again",
+                file=sys.stderr,
+            )
         _write_design(exp, out)
         done = store.completed()
         stored = len(done)
@@ -131,28 +152,35 @@ def run_sweep(
             tasks = ((job, list(b)) for b in batches)
             writer = _ChunkWriter(store, schemas, chunk_runs, flush_seconds)
             bar = _progress(progress, exp, stored, executor, size)
+            signals = _SweepSignals(stop, bar, interrupt=not executor.cooperative_stop)
             try:
-                with _stop_on_sigint(stop, bar):
-                    for result in executor.map_unordered(run_batch, tasks, stop=stop):
-                        writer.add(result)
-                        failed += sum(r["status"] != "ok" for r in result.runs)
+                with signals.installed():
+                    try:
+                        for result in executor.map_unordered(run_batch, tasks, stop=stop):
+                            with signals.deferred():  # a chunk is never cut by a signal
+                                writer.add(result)
+                            failed += sum(r["status"] != "ok" for r in result.runs)
+                            if bar is not None:
+                                bar.update(len(result.runs))
+                                if failed:
+                                    bar.set_postfix(failed=failed, refresh=False)
+                    finally:
+                        with signals.deferred():
+                            writer.flush()  # keep every finished run, whatever stopped the loop
                         if bar is not None:
-                            bar.update(len(result.runs))
-                            if failed:
-                                bar.set_postfix(failed=failed, refresh=False)
-            finally:
-                writer.flush()  # keep every finished run, whatever stopped the loop
-                if bar is not None:
-                    bar.close()
+                            bar.close()
+            except _StopNow:
+                pass  # SIGTERM, SIGHUP or a second Ctrl-C: reported below, what finished kept
     finally:
         store.close()
         if own_executor and executor is not None:
             executor.close()
     if stop.is_set():
-        stored = len(store.completed())
+        stored = len(SweepStore(out).with_manifest(store.manifest).completed())
         if stored < exp.runs_total:
-            raise SweepInterrupted(stored, exp.runs_total, out)
-    return load_results(out, _keepalive=tmp)
+            signum = signals.signum if signals is not None else signal.SIGINT
+            raise SweepInterrupted(stored, exp.runs_total, out, signum)
+    return load_results(out, _keepalive=tmp, _checked=True)
 
 
 def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
@@ -179,6 +207,7 @@ def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
             ("seconds", pa.float64()),
         ]
     )
+    assert ts is not None  # a run that finished has its weekly series
     weekly = pa.Schema.from_pandas(ts.drop(columns=[k for k, _ in key]), preserve_index=False)
     timeseries = pa.schema([*key, *[(f.name, f.type) for f in weekly]])
     return {RUNS: runs, TIMESERIES: timeseries}
@@ -197,12 +226,13 @@ def _outcome_type(value: Any) -> pa.DataType:
 
 
 def _pending_specs(exp: Experiment, done: set[tuple[str, int]]) -> Iterator[RunSpec]:
-    # Seed-major order: every point gets seed 0 before any gets seed 1, so a sweep stopped
-    # half-way still has balanced (and, with common random numbers, paired) seeds.
-    for i in range(exp.config.seeds.per_point):
-        for p in exp.design.points:
-            if (p.point_id, i) not in done:
-                yield RunSpec(p.point_id, i, exp.seeds_for(p.point_id)[i], p.params)
+    # The runs of the design (integrity.expected_runs, seed-major: every point gets seed 0
+    # before any gets seed 1, so a sweep stopped half-way still has balanced seeds) not stored.
+    params = {p.point_id: p.params for p in exp.design.points}
+    want = expected_runs(exp)
+    for pid, i, seed in zip(want["point_id"], want["seed_index"], want["seed"], strict=True):
+        if (pid, int(i)) not in done:
+            yield RunSpec(pid, int(i), int(seed), params[pid])
 
 
 def _auto_batch(pending: int, workers: int) -> int:
@@ -284,30 +314,75 @@ def _progress(enabled: bool, exp: Experiment, done: int, executor: Executor, siz
     )
 
 
-@contextlib.contextmanager
-def _stop_on_sigint(stop: threading.Event, bar: Any) -> Iterator[None]:
-    """First Ctrl-C: set ``stop`` (running tasks finish and are stored). Second: interrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _StopNow(KeyboardInterrupt):
+    """Raised in the main thread by SIGTERM, SIGHUP or a second Ctrl-C: stop at once."""
 
-    def handler(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        msg = "stopping: finishing the running tasks (Ctrl-C again to stop at once)"
-        if bar is not None:
-            bar.write(msg)
-        else:
-            import sys
 
-            print(msg, file=sys.stderr)
+#: Signals a sweep treats as "stop": Ctrl-C, ``kill`` (and systemd, docker...), a closed terminal.
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+
+class _SweepSignals:
+    """What the sweep does on a signal; installed in the main thread only.
+
+    First Ctrl-C: set ``stop`` (no new task starts; running ones finish and are stored).
+    SIGTERM, SIGHUP or a second Ctrl-C: also abandon the running tasks now: ``stop.now``, which
+    worker-process and Dask executors honour within 0.2 s (an exception there could cut a
+    worker's start in two), or, with ``interrupt`` (tasks running in this thread), ``_StopNow``
+    raised at once. The finished runs are flushed either way, and inside ``deferred()`` (a
+    chunk being written) the stop waits until the chunk is committed: no signal cuts a chunk.
+    """
+
+    def __init__(self, stop: StopRequest, bar: Any, interrupt: bool) -> None:
+        self.stop, self.bar, self.interrupt = stop, bar, interrupt
+        self.signum = int(signal.SIGINT)
+        self._critical = 0
+        self._pending = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self._handler) for s in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self._critical += 1
+        try:
+            yield
+        finally:
+            self._critical -= 1
+        if not self._critical and self._pending:
+            self._pending = False
+            raise _StopNow
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        first = not self.stop.is_set()
+        if first:
+            self.signum = signum
+        self.stop.set()
+        if first and signum == signal.SIGINT:
+            msg = "stopping: finishing the running tasks (Ctrl-C again to stop at once)"
+            if self.bar is not None:
+                self.bar.write(msg)
+            else:
+                print(msg, file=sys.stderr)
+            return
+        self.stop.now.set()
+        if not self.interrupt:
+            return  # the executor ends its tasks and returns; the runner flushes
+        if self._critical:
+            self._pending = True
+            return
+        raise _StopNow
 
 
 def _versions() -> dict[str, str]:

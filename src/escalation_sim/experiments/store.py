@@ -94,7 +94,7 @@ class SweepStore:
                 store.root, None, "nothing to resume: no sweep here (no manifest.json)"
             )
         if not exists and store.root.exists():
-            if not store.root.is_dir() or any(store.root.iterdir()):
+            if not store.root.is_dir() or not _only_leftovers(store.root):
                 raise ConfigError(
                     store.root,
                     None,
@@ -102,8 +102,14 @@ class SweepStore:
                 )
         if exists:  # refuse a different sweep before touching anything, even the lock file
             _check_same(read_manifest(store.root), manifest, path)
+        created = not store.root.exists()
         store.root.mkdir(parents=True, exist_ok=True)
-        store._lock(busy_is_error=True)
+        try:
+            store._lock(busy_is_error=True)
+        except OSError:
+            if created:
+                _remove_leftovers(store.root)
+            raise
         try:
             if exists:
                 old = read_manifest(store.root)
@@ -114,6 +120,9 @@ class SweepStore:
                     old["config_source"] = manifest["config_source"]
                     atomic_write(path, lambda p: p.write_text(json.dumps(old, indent=1)))
                 store.manifest = old
+                for d in (store.runs_dir, store.timeseries_dir):
+                    if not d.exists():  # deleted by hand: the check then names what is missing
+                        d.mkdir()
             else:
                 store.runs_dir.mkdir(exist_ok=True)
                 store.timeseries_dir.mkdir(exist_ok=True)
@@ -122,6 +131,8 @@ class SweepStore:
             store.recover()
         except BaseException:
             store.close()
+            if not exists:  # a failed creation (a full disk...) leaves nothing the next run refuses
+                _remove_leftovers(store.root, remove_root=created)
             raise
         return store
 
@@ -176,11 +187,18 @@ class SweepStore:
     # ------------------------------------------------------------------ crash recovery
 
     def recover(self) -> None:
-        """Finish or undo chunks a crash interrupted (module docstring); delete temp files."""
+        """Finish or undo chunks a crash interrupted (module docstring); delete temp files.
+
+        Called with the lock held, so every temporary file is a dead writer's: chunks'
+        ``.NAME.tmp`` and the ``.manifest.json.*``/``.design.csv.*`` of ``atomic_write``.
+        """
         for d in (self.runs_dir, self.timeseries_dir):
             if d.is_dir():
                 for tmp in d.glob(".*.tmp"):
                     tmp.unlink(missing_ok=True)
+        for name in (MANIFEST, "design.csv"):
+            for tmp in self.root.glob(f".{name}.*"):
+                tmp.unlink(missing_ok=True)
         if not self.timeseries_dir.is_dir():
             return
         for pending in sorted(self.timeseries_dir.glob(PENDING + "*")):
@@ -307,9 +325,37 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise ConfigError(root, None, "not a sweep directory (no manifest.json)") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(path, None, f"unreadable manifest: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(
+            path, None, f"damaged manifest: a JSON {type(doc).__name__}, not an object"
+        )
     if doc.get("format") != FORMAT:
         raise ConfigError(path, "format", f"unknown format {doc.get('format')!r}; allowed: 1")
+    for key, kind in _MANIFEST_FIELDS.items():
+        if not isinstance(doc.get(key), kind):
+            what = "missing" if key not in doc else f"a {type(doc[key]).__name__}"
+            raise ConfigError(
+                path, key, f"damaged manifest: {what}, not {kind.__name__}; restore manifest.json"
+            )
+    for name in (RUNS, TIMESERIES):
+        try:
+            schema_from_json(doc["schema"][name])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                path, f"schema.{name}", f"damaged manifest: not a column list ({exc})"
+            ) from None
     return doc
+
+
+#: What a manifest must hold, by key, to be read at all.
+_MANIFEST_FIELDS: dict[str, type] = {
+    "config_hash": str,
+    "identity": dict,
+    "config": dict,
+    "schema": dict,
+    "scenario": dict,
+    "runs_total": int,
+}
 
 
 def _check_same(old: dict[str, Any], new: dict[str, Any], path: Path) -> None:
@@ -379,6 +425,37 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         pq.write_table(table, f, compression="zstd")
         f.flush()
         os.fsync(f.fileno())
+
+
+#: What a sweep's creation makes before its manifest: left by a creation that failed half way.
+_LEFTOVERS = (".lock", RUNS, TIMESERIES)
+
+
+def _only_leftovers(root: Path) -> bool:
+    """True if ``root`` is empty, or holds only what a failed creation of a sweep leaves."""
+    for entry in root.iterdir():
+        if entry.name not in _LEFTOVERS:
+            return False
+        if entry.is_dir() and any(entry.iterdir()):
+            return False
+    return True
+
+
+def _remove_leftovers(root: Path, remove_root: bool = False) -> None:
+    """Undo a failed creation: the lock file, the empty datasets, ``root`` itself if we made it."""
+    if not root.is_dir() or (root / MANIFEST).exists() or not _only_leftovers(root):
+        return
+    for name in _LEFTOVERS:
+        path = root / name
+        try:
+            path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+        except OSError:
+            pass
+    if remove_root:
+        try:
+            root.rmdir()
+        except OSError:
+            pass
 
 
 def _failpoint(stage: str) -> None:

@@ -316,10 +316,31 @@ def parse_assignments(items: list[str] | None, source: str = "--set") -> dict[st
     out: dict[str, str] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
             raise ConfigError(source, item, "expected key=value, e.g. border_hardening=0.8")
-        out[key.strip()] = value.strip()
+        if key in out or f"parameters.{key}" in out or key.removeprefix("parameters.") in out:
+            raise ConfigError(source, key, "given twice; set each key once")
+        if not value.isascii():
+            raise ConfigError(
+                source, key, f"{value!r} is not allowed; allowed: ASCII numbers (0.5), true, false"
+            )
+        if "_" in value and _is_number(value.replace("_", "")):
+            raise ConfigError(
+                source,
+                key,
+                f"{value!r}: no underscores in numbers; write it as {value.replace('_', '')}",
+            )
+        out[key] = value
     return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def apply_overrides(

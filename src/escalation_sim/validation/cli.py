@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 
 def add_validate(sub: argparse._SubParsersAction) -> None:
     """Register ``escalation-sim validate`` and its sub-commands."""
     from escalation_sim import cli
+    from escalation_sim.experiments import limits as lim
+
+    runs = cli._int_at_least(1, maximum=lim.MAX_VALIDATION_SEEDS)
 
     p = sub.add_parser(
         "validate",
@@ -37,8 +41,13 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         default="literal",
         help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion (default literal)",
     )
-    e.add_argument("--seed", type=cli.seed_int, default=0, help="random seed (default 0)")
-    e.add_argument("--ticks", type=cli.positive_int, default=500, help="ticks (default 500)")
+    e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
+    e.add_argument(
+        "--ticks",
+        type=cli._int_at_least(1, maximum=lim.MAX_EPSTEIN_TICKS),
+        default=500,
+        help=f"ticks (default 500, at most {lim.MAX_EPSTEIN_TICKS:,})",
+    )
     e.add_argument(
         "--set",
         dest="assignments",
@@ -64,7 +73,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "shipped in escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
-    h.add_argument("--seeds", type=cli._positive_int, default=20, help="runs (default 20)")
+    h.add_argument("--seeds", type=runs, default=20, help="runs (default 20, at most 10,000)")
     h.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
     h.add_argument(
         "--out",
@@ -83,14 +92,14 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "(powerlaw package) and set it beside Bohorquez et al. 2009 (~2.5). Writes "
         "DIR/events_pooled.parquet, DIR/fit.json, DIR/fit.md and DIR/ccdf.png.",
     )
-    t.add_argument("--seeds", type=cli._positive_int, default=50, help="runs (default 50)")
+    t.add_argument("--seeds", type=runs, default=50, help="runs (default 50, at most 10,000)")
     t.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
     t.add_argument(
         "--scenario", default=None, help="bundled name or path (default iraq_syria_2024)"
     )
     t.add_argument(
         "--weeks",
-        type=cli._positive_int,
+        type=cli._weeks,
         default=None,
         help="weeks per run (default: the scenario's meta.weeks)",
     )
@@ -112,6 +121,7 @@ def cmd_epstein(args: argparse.Namespace) -> int:
 
     params = table2_params(args.run, rule=args.arrest_rule)
     params = with_changes(params, parse_assignments(args.assignments))
+    check_epstein_size(params)
     summary = docking_report(
         params, args.ticks, args.seed, args.out, run=args.run, progress=not args.quiet
     )
@@ -131,6 +141,43 @@ def cmd_epstein(args: argparse.Namespace) -> int:
             )
         print(f"  wrote {args.out}/")
     return 0
+
+
+def check_epstein_size(params: Any) -> None:
+    """Refuse a torus or a vision whose neighbour tables would not fit in memory.
+
+    Raises:
+        ConfigError: naming the input and the bound (``experiments.limits``).
+    """
+    from escalation_sim.errors import ConfigError
+    from escalation_sim.experiments import limits as lim
+    from escalation_sim.validation.epstein import vision_offsets
+
+    for name in ("width", "height"):
+        if getattr(params, name) > lim.MAX_EPSTEIN_SIDE:
+            raise ConfigError(
+                "--set",
+                name,
+                f"{getattr(params, name):,} cells is too large; allowed: 3 to "
+                f"{lim.MAX_EPSTEIN_SIDE:,}",
+            )
+    for name in ("vision", "cop_vision"):
+        if getattr(params, name) > lim.MAX_EPSTEIN_VISION:
+            raise ConfigError(
+                "--set",
+                name,
+                f"{getattr(params, name):,} is too large; allowed: 1 to {lim.MAX_EPSTEIN_VISION}",
+            )
+    radius = max(params.vision, params.cop_vision)
+    size = params.width * params.height * len(vision_offsets(radius, params.shape))
+    if size > lim.MAX_EPSTEIN_NEIGHBOURS:
+        raise ConfigError(
+            "--set",
+            "width",
+            f"a {params.width}x{params.height} torus with vision {radius} needs {size:,} "
+            f"neighbour entries; allowed: at most {lim.MAX_EPSTEIN_NEIGHBOURS:,} (a smaller "
+            "torus or vision)",
+        )
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:

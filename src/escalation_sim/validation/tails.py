@@ -28,10 +28,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from escalation_sim.errors import ConfigError
 from escalation_sim.scenario.loader import DEFAULT_SCENARIO
 from escalation_sim.validation.runs import seeded_runs
 
 BOHORQUEZ_ALPHA = 2.5
+#: Fewest distinct deaths-per-attack values a tail fit is attempted on.
+MIN_DISTINCT_SIZES = 5
 
 
 def fit_tail(sizes: np.ndarray, discrete: bool = True) -> dict[str, Any]:
@@ -90,7 +93,25 @@ def tails_report(
 ) -> dict[str, Any]:
     """Pool the attacks of many runs, fit the tail, write the outputs of ``validate tails``."""
     events = pooled_events(seeds, root, scenario, weeks, progress)
-    fit = fit_tail(events["deaths"].to_numpy())
+    deaths = events["deaths"].to_numpy() if len(events) else np.zeros(0)
+    sizes = np.unique(deaths[deaths >= 1])
+    if len(sizes) < MIN_DISTINCT_SIZES:
+        raise ConfigError(
+            "--seeds",
+            None,
+            f"{seeds} run(s) gave {int((deaths >= 1).sum())} deadly attacks of {len(sizes)} "
+            f"distinct sizes; a tail fit needs at least {MIN_DISTINCT_SIZES} distinct sizes: "
+            "give more --seeds or --weeks (the default 50 seeds give thousands)",
+        )
+    try:
+        fit = fit_tail(deaths)
+    except (ValueError, ZeroDivisionError) as exc:  # powerlaw's "no data points in range"...
+        raise ConfigError(
+            "--seeds",
+            None,
+            f"the tail fit failed on {len(sizes)} distinct sizes ({exc}); give "
+            "more --seeds or --weeks",
+        ) from None
     z = (fit["alpha"] - BOHORQUEZ_ALPHA) / fit["sigma"]
     summary = {
         "scenario": scenario or DEFAULT_SCENARIO,
