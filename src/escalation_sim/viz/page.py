@@ -238,10 +238,9 @@ def Dashboard(model: EscalationModel) -> None:
         what = model.settings.intervention() if isinstance(model, PageModel) else "intervention"
         with solara.Columns([24, 30]):  # the maps' widths: the right one carries the legend
             with solara.Div(classes=["escalation-baseline"]):
-                caption = f"Baseline: week {model.steps} ({model.date:%d %b %Y})"
-                MapView(model, caption=caption, scale=scale, legend=False)
+                MapView(model, caption="Baseline", scale=scale, legend=False)
             with solara.Div(classes=["escalation-intervention"]):
-                MapView(twin, caption=f"Intervention ({what}): week {twin.steps}", scale=scale)
+                MapView(twin, caption=f"Intervention ({what})", scale=scale)
         solara.HTML(
             tag="h3",
             unsafe_innerHTML=f"Intervention minus baseline ({escape(what)}), same seed",

@@ -81,7 +81,7 @@ def map_svg(
             (``units``), in node, segment and ``model.forces`` order; none if omitted.
         scale: Fighters drawn at ``ISIS_RADIUS`` (default ``isis_scale(model)``); give two maps
             the same to compare them.
-        caption: A line above the map (default: the scenario's title and the week).
+        caption: What the map is, above it before the week (default: the scenario's title).
         legend: Draw the legend to the right of the map.
     """
     lay = layout(model.world)
@@ -95,7 +95,7 @@ def map_svg(
         f'{proj.height + top:.0f}" width="100%" style="height:auto;display:block" '
         'font-family="sans-serif">',
         f'<text x="4" y="15" font-size="13" font-weight="bold">'
-        f"{escape(caption or _caption(model))}</text>",
+        f"{escape(_caption(model, caption))}</text>",
         f'<g transform="translate(0 {top})">',
         f'<rect width="{proj.width:.0f}" height="{proj.height:.0f}" fill="{SEA}"/>',
         _static(lay),
@@ -112,8 +112,8 @@ def map_svg(
     return "".join(out)
 
 
-def _caption(model: EscalationModel) -> str:
-    return f"{model.spec.meta.title}: week {model.steps} ({model.date:%d %b %Y})"
+def _caption(model: EscalationModel, what: str = "") -> str:
+    return f"{what or model.spec.meta.title}: week {model.steps} ({model.date:%d %b %Y})"
 
 
 def _title(texts: list[str] | None, k: int) -> str:
@@ -254,7 +254,7 @@ def _legend(model: EscalationModel, x0: float, top: float, scale: float) -> str:
         )
     y += 26
     parts.append(f'<text y="{y:.0f}" font-weight="bold">ISIS fighters in a region</text>')
-    steps = [scale, scale / 4, scale / 20]
+    steps = [scale, scale / 5, scale / 25]
     y += 8 + ISIS_RADIUS
     cx = ISIS_RADIUS + 2
     for value in steps:
