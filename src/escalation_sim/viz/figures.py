@@ -54,9 +54,11 @@ _UNIT_SYMBOLS = {"army": "■", "militia": "▲", "rebel": "◆", "foreign": "�
 # ------------------------------------------------------------------------------------- map
 
 
-def map_with_tooltips(model: EscalationModel, **kwargs: object) -> str:
+def map_with_tooltips(
+    model: EscalationModel, caption: str = "", scale: float | None = None, legend: bool = True
+) -> str:
     """``svgmap.map_svg`` of the model with a tooltip on every region, segment and force."""
-    return map_svg(model, tooltips(model), **kwargs)  # type: ignore[arg-type]
+    return map_svg(model, tooltips(model), scale=scale, caption=caption, legend=legend)
 
 
 def tooltips(model: EscalationModel) -> dict[str, list[str]]:

@@ -105,9 +105,15 @@ class Projection:
     def _ring(self, coords: np.ndarray, close: bool) -> str:
         if len(coords) < 2:
             return ""
-        x = (coords[:, 0] - self.lon0) * self.kx
-        y = (self.lat1 - coords[:, 1]) * self.ky
-        points = " ".join(f"{a:.1f} {b:.1f}" for a, b in zip(x, y, strict=True))
+        # Whole pixels, repeats dropped: a third of the bytes sent to the browser each week.
+        xy = np.rint(
+            np.column_stack(
+                [(coords[:, 0] - self.lon0) * self.kx, (self.lat1 - coords[:, 1]) * self.ky]
+            )
+        ).astype(int)
+        keep = np.ones(len(xy), dtype=bool)
+        keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+        points = " ".join(f"{a} {b}" for a, b in xy[keep])
         return f"M{points}{'Z' if close else ''}"
 
 

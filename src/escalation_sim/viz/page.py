@@ -15,7 +15,10 @@ shows both maps side by side and the intervention's differences from the baselin
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -56,7 +59,7 @@ MECHANISM_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 #: Milliseconds SolaraViz waits between two weeks while playing.
-PLAY_INTERVAL = 20
+PLAY_INTERVAL = 50
 
 MESA_CONTROLS_NOTE = (
     "<b>Play Interval</b>: the pause between two weeks while ▶ plays (ms). "
@@ -143,7 +146,9 @@ class PageModel(BrowserModel):
 
     In compare mode ``twin`` is the same scenario and seed with the intervention applied, and
     ``step`` steps both. ``isis_start_max`` (the largest region's ISIS at week 0) fixes the map's
-    ISIS scale for both runs.
+    ISIS scale for both runs. While ▶ plays, SolaraViz steps in a thread of its own while the
+    page may still be drawing the last week: ``lock`` is held by each step and by each drawing
+    (``drawn``), so neither sees the model half-way through a week.
 
     Args:
         settings: The controls' values; the default scenario's when None.
@@ -154,6 +159,7 @@ class PageModel(BrowserModel):
         s = copy.deepcopy(settings) if settings is not None else PageSettings()
         super().__init__(s.scenario_name, s.seed, scenario, **s.values)
         self.settings = s
+        self.lock = threading.RLock()
         self.isis_start_max = float(self.isis_by_region().max())
         self.twin: BrowserModel | None = None
         if s.compare:
@@ -169,9 +175,17 @@ class PageModel(BrowserModel):
 
     def step(self) -> None:
         """One week of the baseline and, in compare mode, of the intervention."""
-        super().step()
-        if self.twin is not None:
-            self.twin.step()
+        with self.lock:
+            super().step()
+            if self.twin is not None:
+                self.twin.step()
+
+
+def drawn(model: EscalationModel, draw: Callable[[], str]) -> str:
+    """``draw()`` while holding the page model's ``lock`` (no step under way meanwhile)."""
+    lock = getattr(model, "lock", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        return draw()
 
 
 # ------------------------------------------------------------------------------ components
@@ -184,7 +198,7 @@ def MapView(
     """A run's map of the current week, with a tooltip on each region, segment and force."""
     counter = update_counter.get()
     svg = solara.use_memo(
-        lambda: map_with_tooltips(model, caption=caption, scale=scale, legend=legend),
+        lambda: drawn(model, lambda: map_with_tooltips(model, caption, scale, legend)),
         [model, counter, caption, scale, legend],
     )
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["escalation-map"])
@@ -202,7 +216,9 @@ def _grid(charts: list[str]) -> str:
 def LivePlots(model: EscalationModel) -> None:
     """The weekly outcomes so far."""
     counter = update_counter.get()
-    html = solara.use_memo(lambda: _grid(live_charts(model)), [model, counter])
+    html = solara.use_memo(
+        lambda: drawn(model, lambda: _grid(live_charts(model))), [model, counter]
+    )
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=["escalation-plots"])
 
 
@@ -210,7 +226,9 @@ def LivePlots(model: EscalationModel) -> None:
 def DifferencePlots(model: EscalationModel, twin: EscalationModel) -> None:
     """Compare mode: the intervention minus the baseline, week by week."""
     counter = update_counter.get()
-    html = solara.use_memo(lambda: _grid(difference_charts(model, twin)), [model, counter])
+    html = solara.use_memo(
+        lambda: drawn(model, lambda: _grid(difference_charts(model, twin))), [model, counter]
+    )
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=["escalation-differences"])
 
 
@@ -220,7 +238,8 @@ def Explanation(model: EscalationModel) -> None:
     update_counter.get()
     if getattr(model, "problem", None):
         solara.Error(model.problem)
-    solara.HTML(tag="div", unsafe_innerHTML=explanation(model), classes=["escalation-text"])
+    text = drawn(model, lambda: explanation(model))
+    solara.HTML(tag="div", unsafe_innerHTML=text, classes=["escalation-text"])
 
 
 @solara.component

@@ -125,7 +125,10 @@ def _title(texts: list[str] | None, k: int) -> str:
 @functools.lru_cache(maxsize=8)
 def _static(lay: MapLayout) -> str:
     """Land of every country in the file (the context), drawn once per layout."""
-    paths = "".join(f'<path d="{d}" data-country="{code}"/>' for code, d in lay.outlines.items())
+    paths = "".join(
+        f'<path id="outline-{code}" d="{d}" data-country="{code}"/>'
+        for code, d in lay.outlines.items()
+    )
     return f'<g id="map-countries" fill="{LAND}" stroke="#8C8C8C" stroke-width="0.8">{paths}</g>'
 
 
@@ -147,10 +150,11 @@ def _regions(model: EscalationModel, lay: MapLayout, tips: list[str] | None) -> 
             'stroke-width="0.8"/></g>'
         )
     parts.append("</g>")
-    # Country outlines over the region fills, so the frontiers stay visible.
+    # Country outlines over the region fills, so the frontiers stay visible (the paths of
+    # ``_static``, reused: in compare mode the other map's have the same id and the same shape).
     parts.append(
         '<g fill="none" stroke="#555555" stroke-width="1.1">'
-        + "".join(f'<path d="{d}"/>' for d in lay.outlines.values())
+        + "".join(f'<use href="#outline-{code}"/>' for code in lay.outlines)
         + "</g>"
     )
     return "".join(parts)
