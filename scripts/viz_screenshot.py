@@ -40,7 +40,7 @@ def main() -> int:
         running_server(log=Path(tmp) / "server.log") as url,
         sync_playwright() as pw,
     ):
-        context = launch(pw, chromium, Path(tmp) / "profile", width=1600, height=1000)
+        context = launch(pw, chromium, Path(tmp) / "profile", width=1600, height=1250)
         try:
             context.set_default_timeout(60_000)
             page = context.new_page()

@@ -38,7 +38,7 @@ def date_ticks(start: dt.date, weeks: int, most: int = 5) -> list[tuple[float, s
     end = start + dt.timedelta(weeks=max(weeks, 1))
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     every = next(k for k in (1, 2, 3, 4, 6, 12, 24, 60) if months / k <= most)
-    out = []
+    out: list[tuple[float, str]] = []
     year, month = start.year, start.month
     for _ in range(months + 1):
         month += 1

@@ -282,7 +282,6 @@ def LeverSlider(name: str, value: Any, on_value: Any, scenario_name: str, label:
             max=slider.max,
             step=slider.step,
             on_value=on_value,
-            thumb_label="always",
         )
     else:
         solara.SliderInt(
@@ -292,7 +291,6 @@ def LeverSlider(name: str, value: Any, on_value: Any, scenario_name: str, label:
             max=int(slider.max),
             step=int(slider.step or 1),
             on_value=on_value,
-            thumb_label="always",
         )
 
 
@@ -383,9 +381,9 @@ def SidebarControls(settings: PageSettings) -> None:
 @solara.component
 def EscalationPage() -> None:
     """SolaraViz with this page's settings and controls, and the dashboard; a model per session."""
-    settings = solara.use_memo(PageSettings, [])
-    first = solara.use_memo(lambda: PageModel(settings), [])
-    model = solara.use_reactive(first)
+    settings: PageSettings = solara.use_memo(PageSettings, [])
+    first: PageModel = solara.use_memo(lambda: PageModel(settings), [])
+    model: solara.Reactive[PageModel] = solara.use_reactive(first)
     SolaraViz(
         model,
         components=[],

@@ -243,6 +243,11 @@ def _units(model: EscalationModel, lay: MapLayout, tips: list[str] | None) -> st
     return "".join(parts)
 
 
+def _short(name: str, most: int = 30) -> str:
+    """A name cut to fit the legend (its full text is the tooltip)."""
+    return name if len(name) <= most else name[: most - 1].rstrip() + "…"
+
+
 def _legend(model: EscalationModel, x0: float, top: float, scale: float) -> str:
     """Holders by name, the ISIS size scale, the border's wall coverage, forces and rivers."""
     names = actor_names(model)
@@ -251,10 +256,12 @@ def _legend(model: EscalationModel, x0: float, top: float, scale: float) -> str:
     parts = [f'<g id="map-legend" font-size="12.5" transform="translate({x0:.0f} 0)">']
     parts.append(f'<text y="{y + 4:.0f}" font-weight="bold">Held by</text>')
     for actor in held:
+        name = names.get(actor, actor)
         y += 17
         parts.append(
             f'<rect x="0" y="{y - 9:.0f}" width="14" height="11" fill="{holder_colour(actor)}" '
-            f'fill-opacity="0.7"/><text x="20" y="{y:.0f}">{escape(names.get(actor, actor))}</text>'
+            f'fill-opacity="0.7"/><text x="20" y="{y:.0f}"><title>{escape(name)}</title>'
+            f"{escape(_short(name))}</text>"
         )
     y += 26
     parts.append(f'<text y="{y:.0f}" font-weight="bold">ISIS fighters in a region</text>')
