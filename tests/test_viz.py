@@ -436,3 +436,20 @@ def test_stopping_a_server_that_ignores_sigterm_kills_it_without_raising():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_solaraviz_reset_builds_the_page_model_from_the_settings_and_the_seed():
+    settings = PageSettings(compare=True)
+    settings.choose_scenario("hindcast_2013")
+    first = PageModel()
+    kwargs = _build_model_init_kwargs(
+        first,
+        {"settings": settings, "seed": "7"},
+        add_scenario_when_empty=True,
+        require_model_accepts_scenario=True,
+    )
+    rebuilt = type(first)(**kwargs)
+    assert rebuilt.seed == 7 and rebuilt.twin is not None and rebuilt.twin.seed == 7
+    assert rebuilt.spec.meta.name == rebuilt.twin.spec.meta.name == "hindcast_2013"
+    settings.values["border_hardening"] = 0.3  # after Reset: the running model keeps its own
+    assert rebuilt.p.border_hardening == 0.05

@@ -2,11 +2,12 @@
 
 SolaraViz (Mesa's public API) gives the app bar, the sidebar's *Controls* card (Reset, ▶, Step
 and its three settings), the step counter, and rebuilds the model on *Reset* from its model
-parameters. This page passes it one fixed model parameter, ``settings``: a ``PageSettings`` that
-the page's own controls write to. They are drawn here rather than by SolaraViz because the page
+parameters. This page passes it the seed (a text input in SolaraViz's *Model Parameters* card) and
+one fixed model parameter, ``settings``: a ``PageSettings`` that the page's own controls write
+to. They are drawn here rather than by SolaraViz because the page
 needs what its inputs cannot do: a value on every slider, every control moving to a scenario's
 values when that scenario is chosen, mechanism switches grouped and collapsible, and the compare
-mode's choices. *Reset* then builds ``PageModel(settings=...)``.
+mode's choices. *Reset* then builds ``PageModel(settings=..., seed=...)``.
 
 Compare mode runs a baseline and an intervention (one lever, parameter value or switch changed)
 on the same seed; ``PageModel.step`` steps both, so Step and ▶ move them together. The page then
@@ -57,6 +58,9 @@ MECHANISM_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "Israel": ("israel_escalation",),
 }
+
+#: The seed, in SolaraViz's own *Model Parameters* card (a text input it can draw as it is).
+SEED_INPUT = {"type": "InputText", "value": "0", "label": "Seed (a non-negative integer)"}
 
 #: Milliseconds SolaraViz waits between two weeks while playing.
 PLAY_INTERVAL = 50
@@ -152,11 +156,17 @@ class PageModel(BrowserModel):
 
     Args:
         settings: The controls' values; the default scenario's when None.
+        seed: The seed as typed in SolaraViz's *Model Parameters* card; ``settings.seed`` if
+            None.
         scenario: Mesa's scenario object, which SolaraViz passes on *Reset*; ignored.
     """
 
-    def __init__(self, settings: PageSettings | None = None, scenario: Any = None) -> None:
+    def __init__(
+        self, settings: PageSettings | None = None, seed: str | None = None, scenario: Any = None
+    ) -> None:
         s = copy.deepcopy(settings) if settings is not None else PageSettings()
+        if seed is not None:
+            s.seed = str(seed)
         super().__init__(s.scenario_name, s.seed, scenario, **s.values)
         self.settings = s
         self.lock = threading.RLock()
@@ -310,20 +320,12 @@ def Controls(settings: PageSettings) -> None:
         return change(lambda v: settings.values.__setitem__(name, v))
 
     with solara.Card("Scenario and levers", classes=["escalation-controls"]):
-        solara.Text(
-            "Reset, ▶ (play) and Step: the Controls card below.", style={"font-size": "0.85em"}
-        )
+        solara.Text("Press Reset (above) to start again with these.", style={"font-size": "0.85em"})
         solara.Select(
             "Scenario",
             values=sorted(bundled_scenarios()),
             value=settings.scenario_name,
             on_value=change(settings.choose_scenario),
-        )
-        solara.InputText(
-            "Seed (a non-negative integer)",
-            value=settings.seed,
-            on_value=change(lambda v: setattr(settings, "seed", v)),
-            continuous_update=True,
         )
         for name in SLIDERS:
             LeverSlider(name, settings.values[name], set_value(name), settings.scenario_name)
@@ -366,14 +368,23 @@ def Controls(settings: PageSettings) -> None:
                     label=f"intervention's {settings.lever}",
                 )
             solara.Text(f"Baseline: the controls above. Intervention: {settings.intervention()}.")
-    with solara.Details(summary="Mesa's controls (Controls card), explained", expand=False):
+    with solara.Details(summary="The Controls card above, explained", expand=False):
         solara.HTML(tag="div", unsafe_innerHTML=f"<small>{MESA_CONTROLS_NOTE}</small>")
     del version  # only its change matters: it redraws the controls
 
 
 @solara.component
 def SidebarControls(settings: PageSettings) -> None:
-    """``Controls`` in the sidebar."""
+    """``Controls`` in the sidebar, below SolaraViz's cards.
+
+    Solara orders the sidebar by how deep in the page each ``Sidebar`` is: one level below
+    SolaraViz's, ``_InSidebar`` puts these cards after its Controls card (Reset, ▶, Step).
+    """
+    _InSidebar(settings)
+
+
+@solara.component
+def _InSidebar(settings: PageSettings) -> None:
     with solara.Sidebar():
         Controls(settings)
 
@@ -387,11 +398,11 @@ def EscalationPage() -> None:
     SolaraViz(
         model,
         components=[],
-        model_params={"settings": settings},
+        model_params={"settings": settings, "seed": SEED_INPUT},
         name="escalation-sim: the Iraq-Syria theatre, week by week",
         play_interval=PLAY_INTERVAL,
     )
-    SidebarControls(settings)  # a child rendered after SolaraViz: its cards go below Mesa's
+    SidebarControls(settings)
     Dashboard(model.value)
 
 
