@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ class PageSettings:
         if lever in MECHANISMS:
             self.lever_value = not self.values[lever]
         else:
-            slider = controls(self.scenario_name)[lever]
+            slider = _controls(self.scenario_name)[lever]
             base = self.values[lever]
             self.lever_value = slider.max if base != slider.max else slider.min
 
@@ -139,6 +140,12 @@ class PageSettings:
         if self.lever in MECHANISMS:
             return f"{self.lever} {'on' if self.lever_value else 'off'}"
         return f"{self.lever} {_num(self.values[self.lever])} → {_num(self.lever_value)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _controls(scenario_name: str) -> dict[str, Any]:
+    """``controls`` of a scenario, read once (they are drawn again on every change)."""
+    return controls(scenario_name)
 
 
 def _num(value: Any) -> str:
@@ -280,9 +287,11 @@ def Dashboard(model: EscalationModel) -> None:
 
 
 @solara.component
-def LeverSlider(name: str, value: Any, on_value: Any, scenario_name: str, label: str = "") -> None:
+def LeverSlider(
+    name: str, value: Any, on_value: Callable[[Any], None], scenario_name: str, label: str = ""
+) -> None:
     """A parameter's slider, its value written in its label."""
-    slider: Slider = controls(scenario_name)[name]
+    slider: Slider = _controls(scenario_name)[name]
     text = f"{label or slider.label}: {_num(value)}"
     if slider.is_float_slider:
         solara.SliderFloat(
@@ -307,20 +316,19 @@ def LeverSlider(name: str, value: Any, on_value: Any, scenario_name: str, label:
 @solara.component
 def Controls(settings: PageSettings) -> None:
     """The page's controls; each change goes to ``settings``, used by the next *Reset*."""
-    version, set_version = solara.use_state(0)
+    _, redraw = solara.use_state(0)  # ``settings`` is plain data: a new count redraws
 
-    def change(fn: Any) -> Any:
+    def change(fn: Callable[[Any], None]) -> Callable[[Any], None]:
         def handler(value: Any) -> None:
             fn(value)
-            set_version(lambda v: v + 1)
+            redraw(lambda v: v + 1)
 
         return handler
 
-    def set_value(name: str) -> Any:
+    def set_value(name: str) -> Callable[[Any], None]:
         return change(lambda v: settings.values.__setitem__(name, v))
 
     with solara.Card("Scenario and levers", classes=["escalation-controls"]):
-        solara.Text("Press Reset (above) to start again with these.", style={"font-size": "0.85em"})
         solara.Select(
             "Scenario",
             values=sorted(bundled_scenarios()),
@@ -329,7 +337,7 @@ def Controls(settings: PageSettings) -> None:
         )
         for name in SLIDERS:
             LeverSlider(name, settings.values[name], set_value(name), settings.scenario_name)
-        solara.Text("Changes take effect on Reset.", style={"font-style": "italic"})
+        solara.Text("Changes take effect on Reset (above).", style={"font-style": "italic"})
     with solara.Card("Mechanisms", classes=["escalation-mechanisms"]):
         for group, names in mechanism_groups().items():
             on = sum(bool(settings.values[m]) for m in names)
@@ -370,7 +378,6 @@ def Controls(settings: PageSettings) -> None:
             solara.Text(f"Baseline: the controls above. Intervention: {settings.intervention()}.")
     with solara.Details(summary="The Controls card above, explained", expand=False):
         solara.HTML(tag="div", unsafe_innerHTML=f"<small>{MESA_CONTROLS_NOTE}</small>")
-    del version  # only its change matters: it redraws the controls
 
 
 @solara.component
