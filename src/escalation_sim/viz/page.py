@@ -16,10 +16,10 @@ shows both maps side by side and the intervention's differences from the baselin
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -177,6 +177,12 @@ class PageModel(BrowserModel):
         super().__init__(s.scenario_name, s.seed, scenario, **s.values)
         self.settings = s
         self.lock = threading.RLock()
+        # When this page last drew the model, which week, and how long that week's drawings took
+        # (``drawn``); None until a page draws it.
+        self.drawn_at: float | None = None
+        self.drawn_week = -1
+        self.week_drawn_from = 0.0
+        self.draw_seconds = 0.0
         self.isis_start_max = float(self.isis_by_region().max())
         self.twin: BrowserModel | None = None
         if s.compare:
@@ -184,6 +190,7 @@ class PageModel(BrowserModel):
                 s.scenario_name, s.seed, scenario, **(s.values | {s.lever: s.lever_value})
             )
             twin.isis_start_max = self.isis_start_max  # type: ignore[attr-defined]
+            twin.lock = self.lock  # type: ignore[attr-defined]  # stepped with the baseline
             self.twin = twin
             if twin.problem:
                 self.problem = "; ".join(
@@ -192,17 +199,49 @@ class PageModel(BrowserModel):
 
     def step(self) -> None:
         """One week of the baseline and, in compare mode, of the intervention."""
+        self.wait_for_page()
         with self.lock:
             super().step()
             if self.twin is not None:
                 self.twin.step()
 
+    def wait_for_page(self, most: float = 1.0) -> None:
+        """Wait (``most`` seconds at most) until the page has drawn this week and rested.
+
+        While ▶ plays, SolaraViz's thread steps and asks for a redraw every Play Interval. On a
+        busy machine a redraw can outlast that interval, and Solara re-renders as long as the
+        state changed during the last render, until it stops with "too many renders"; so a step
+        waits until the last week's drawings are done and as long again has passed with none.
+        A model no page draws (``drawn_at`` None) never waits.
+        """
+        deadline = time.monotonic() + most
+        while self.drawn_at is not None and time.monotonic() < deadline:
+            with self.lock:
+                rested = time.monotonic() - self.drawn_at >= self.draw_seconds
+                if self.drawn_week >= self.steps and rested:
+                    return
+            time.sleep(0.005)
+
 
 def drawn(model: EscalationModel, draw: Callable[[], str]) -> str:
-    """``draw()`` while holding the page model's ``lock`` (no step under way meanwhile)."""
+    """``draw()`` while holding the page model's ``lock`` (no step under way meanwhile).
+
+    Notes on a ``PageModel`` when this week was drawn and how long its drawings took, for
+    ``PageModel.wait_for_page``.
+    """
     lock = getattr(model, "lock", None)
-    with lock if lock is not None else contextlib.nullcontext():
+    if lock is None:
         return draw()
+    with lock:
+        start = time.monotonic()
+        out = draw()
+        end = time.monotonic()
+        if isinstance(model, PageModel):
+            if model.drawn_week != model.steps:  # the first drawing of this week
+                model.drawn_week, model.week_drawn_from = model.steps, start
+            model.drawn_at = end
+            model.draw_seconds = max(end - model.week_drawn_from, 0.005)
+        return out
 
 
 # ------------------------------------------------------------------------------ components
