@@ -183,6 +183,7 @@ class PageModel(BrowserModel):
         self.drawn_week = -1
         self.week_drawn_from = 0.0
         self.draw_seconds = 0.0
+        self.stepped_to = self.steps
         self.isis_start_max = float(self.isis_by_region().max())
         self.twin: BrowserModel | None = None
         if s.compare:
@@ -204,6 +205,7 @@ class PageModel(BrowserModel):
             super().step()
             if self.twin is not None:
                 self.twin.step()
+            self.stepped_to = self.steps  # Mesa counts the step before it runs it
 
     def wait_for_page(self, most: float = 1.0) -> None:
         """Wait (``most`` seconds at most) until the page has drawn this week and rested.
@@ -218,7 +220,7 @@ class PageModel(BrowserModel):
         while self.drawn_at is not None and time.monotonic() < deadline:
             with self.lock:
                 rested = time.monotonic() - self.drawn_at >= self.draw_seconds
-                if self.drawn_week >= self.steps and rested:
+                if self.drawn_week >= self.stepped_to and rested:
                     return
             time.sleep(0.005)
 
