@@ -6,7 +6,6 @@ import itertools
 import xml.etree.ElementTree as ET
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,25 +20,29 @@ from escalation_sim.cli import main
 from escalation_sim.mechanisms import MECHANISMS
 from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
 from escalation_sim.viz import server
-from escalation_sim.viz.app import (
-    BrowserModel,
-    Dashboard,
-    Explanation,
-    controls,
-    initial_values,
-    page,
-    parse_seed,
-)
+from escalation_sim.viz.app import BrowserModel, controls, initial_values, parse_seed
 from escalation_sim.viz.figures import (
     LIVE_PANELS,
-    SVG_NS,
-    add_tooltips,
+    difference_charts,
     explanation,
-    map_svg,
-    plots_figure,
+    live_charts,
+    map_with_tooltips,
 )
+from escalation_sim.viz.geography import border_cuts, geography, layout, place_labels
+from escalation_sim.viz.page import (
+    MECHANISM_GROUPS,
+    Controls,
+    Dashboard,
+    Explanation,
+    PageModel,
+    PageSettings,
+    mechanism_groups,
+    page,
+    scenario_values,
+)
+from escalation_sim.viz.svgmap import isis_scale
 
-SVG = f"{{{SVG_NS}}}"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _series(model: EscalationModel) -> pd.DataFrame:
@@ -74,15 +77,16 @@ def test_controls_reach_the_model_through_solaraviz_reset():
     pd.testing.assert_frame_equal(_series(rebuilt), _series(plain))
 
 
-def test_another_scenario_keeps_its_own_values_unless_a_control_was_moved():
+def test_another_scenario_keeps_its_own_values_unless_a_control_sets_another():
     other = next(name for name in sorted(bundled_scenarios()) if name != "iraq_syria_2024")
     own = load_scenario(other).parameters["border_hardening"].value
-    untouched = initial_values(controls()) | {"scenario_name": other}
+    untouched = initial_values(controls(other))
     model = BrowserModel(**untouched)
     assert model.spec.meta.name == other and model.problem is None
     assert model.p.border_hardening == own != controls()["border_hardening"].value
-    moved = BrowserModel(**(untouched | {"border_hardening": 0.9, "syria_chaos": False}))
-    assert moved.p.border_hardening == 0.9 and moved.mech["syria_chaos"] is False
+    # The default scenario's value is a choice like any other in another scenario.
+    moved = BrowserModel(**(untouched | {"border_hardening": 0.59, "syria_chaos": False}))
+    assert moved.p.border_hardening == 0.59 and moved.mech["syria_chaos"] is False
 
 
 @pytest.mark.parametrize("seed", ["abc", "-3", "1.5", ""])
@@ -136,57 +140,130 @@ def test_controls_cover_the_levers_and_every_mechanism(scenario):
 # ------------------------------------------------------------------------ what the page draws
 
 
-def test_map_has_a_tooltip_on_every_region_segment_and_unit():
+def _titles(root, gid):
+    group = root.find(f".//{SVG}g[@id='{gid}']")
+    return [t.text for t in group.iter(f"{SVG}title")]
+
+
+def test_map_has_outlines_rivers_region_shapes_and_a_tooltip_on_every_mark():
     model = EscalationModel(rng=1, syria_collapse=0.8)
     model.run_for(10)
-    root = ET.fromstring(map_svg(model))
-    assert root.get("width") == "100%" and root.get("height") is None and root.get("viewBox")
-
-    def titles(gid):
-        group = root.find(f".//{SVG}g[@id='{gid}']")
-        return [t.text for t in group.iter(f"{SVG}title")]
-
-    regions = titles("map-regions")
-    assert len(regions) == model.world.n
+    root = ET.fromstring(map_with_tooltips(model))
+    assert root.get("width") == "100%" and root.get("viewBox")
+    countries = {p.get("data-country") for p in root.iter(f"{SVG}path") if p.get("data-country")}
+    assert {"IRQ", "SYR", "JOR", "TUR", "IRN"} <= countries
+    assert len(root.find(f".//{SVG}g[@id='map-rivers']")) == 2  # the Euphrates and the Tigris
+    regions = root.find(f".//{SVG}g[@id='map-regions']")
+    shapes = [g.find(f"{SVG}path") for g in regions]
+    assert len(shapes) == model.world.n and all(p is not None and p.get("d") for p in shapes)
+    names = {a.id: a.name for a in model.spec.actors}
     isis = model.isis_by_region()
-    for node, text in enumerate(regions):
+    for node, text in enumerate(_titles(root, "map-regions")):
         assert text.startswith(model.world.names[node])
-        assert f"held by: {model.controller[node]}" in text
+        assert f"held by: {names.get(model.controller[node], 'ungoverned')}" in text
         assert f"ISIS: {isis[node]:,.0f} fighters" in text
-    border = titles("map-border")
+    border = _titles(root, "map-border")
     assert len(border) == len(model.world.segments)
     assert all("chance a crossing is detected" in t for t in border)
-    units = [
-        t for kind in ("army", "militia", "rebel", "foreign") for t in titles(f"map-units-{kind}")
-    ]
+    units = _titles(root, "map-units")
     assert len(units) == len(model.forces)
     assert {t.split("\n")[0].split(" ")[1] for t in units} == {f.unit_id for f in model.forces}
+    legend = "".join(root.find(f".//{SVG}g[@id='map-legend']").itertext())
+    assert "Hay'at Tahrir al-Sham" in legend and "hts" not in legend.split()
+    scale = isis_scale(model)
+    assert "ISIS fighters in a region" in legend and f"{scale:,.0f}{scale / 5:,.0f}" in legend
 
 
-def test_tooltips_are_not_attached_when_the_marks_do_not_match():
-    svg = (
-        f'<svg xmlns="{SVG_NS}" width="10pt" height="5pt" viewBox="0 0 10 5">'
-        '<g id="a"><path d="M0 0"/><path d="M1 1"/></g></svg>'
+def test_region_shapes_are_voronoi_cells_inside_their_country():
+    import shapely
+    from shapely.geometry import Point, shape
+
+    model = EscalationModel(rng=0)
+    lay = layout(model.world)
+    assert lay is layout(EscalationModel(rng=3).world)  # computed once per scenario
+    outlines = {c: shape(g) for c, g in geography()["countries"].items()}
+    from escalation_sim.viz.geography import region_cells
+
+    w = model.world
+    cells = region_cells(
+        w.coords, tuple(map(str, w.country)), tuple(map(bool, w.external)), outlines
     )
-    assert "<title>" not in add_tooltips(svg, {"a": ["only one"]})
-    out = ET.fromstring(add_tooltips(svg, {"a": ["first", "second & <third>"]}))
-    assert [t.text for t in out.iter(f"{SVG}title")] == ["first", "second & <third>"]
+    for node, cell in enumerate(cells):
+        country = outlines[str(w.country[node])]
+        assert cell.covers(Point(w.coords[node])) or w.external[node]
+        assert country.buffer(1e-6).covers(cell)
+    iraq = [c for n, c in enumerate(cells) if w.country[n] == "IRQ"]
+    assert shapely.union_all(iraq).area == pytest.approx(outlines["IRQ"].area, rel=1e-3)
+
+
+def test_border_segments_follow_the_frontier_in_order_and_by_length():
+    from shapely.geometry import shape
+
+    frontier = shape(geography()["iraq_syria_border"])
+    model = EscalationModel(rng=0)
+    s, w = model.world.segments, model.world
+    cuts = border_cuts(frontier, w.coords, tuple(s.iraq), tuple(s.syria), tuple(s.length_km))
+    assert sum(c.length for c in cuts) == pytest.approx(frontier.length)
+    share = [c.length / frontier.length for c in cuts]
+    np.testing.assert_allclose(share, s.length_km / s.length_km.sum(), atol=1e-6)
+    ids = list(s.ids)
+    start = {ids[k]: frontier.project(shape(cuts[k]).interpolate(0)) for k in range(len(ids))}
+    # North to south: Faysh Khabur, then Rabia, ..., and Anbar-Badia last.
+    assert sorted(ids, key=start.get) == [
+        "faysh_khabur",
+        "rabia",
+        "sinjar",
+        "jazira",
+        "al_qaim",
+        "anbar_badia",
+    ]
+
+
+def test_labels_do_not_overlap():
+    from escalation_sim.viz.geography import CHAR_PX, LABEL_PX
+
+    model = EscalationModel(rng=0)
+    lay = layout(model.world)
+    boxes = []
+    for lb in lay.labels:
+        w = CHAR_PX * len(lb.text)
+        left = lb.x - (w if lb.anchor == "end" else w / 2 if lb.anchor == "middle" else 0)
+        boxes.append((left, lb.y - LABEL_PX + 2, left + w, lb.y + 2))
+    for a, b in itertools.combinations(boxes, 2):
+        assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (a, b)
+    # Crowded points still get a spot each.
+    crowd = place_labels(
+        ["Tal Afar", "Mosul"], np.array([[100.0, 100.0], [104.0, 101.0]]), np.array([1.0, 2.0])
+    )
+    assert len(crowd) == 2 and (crowd[0].x, crowd[0].y) != (crowd[1].x, crowd[1].y)
 
 
 def test_plots_show_the_weeks_so_far_and_mark_the_collapse():
     model = EscalationModel(rng=0, syria_collapse=0.8, syria_collapse_week=3)
     model.run_for(6)
-    fig = plots_figure(model)
-    assert [ax.get_title() for ax in fig.axes] == list(LIVE_PANELS)
-    for ax, series in zip(fig.axes, LIVE_PANELS.values(), strict=True):
-        data = [line for line in ax.lines if len(line.get_xdata()) == 7]
-        assert len(data) == len(series)
-        assert any(line.get_linestyle() == "--" for line in ax.lines)  # the collapse week
-    fighters = fig.axes[0].lines[0].get_ydata()
-    np.testing.assert_allclose(fighters, model.timeseries()["isis_fighters_iraq"])
-    assert not any(
-        line.get_linestyle() == "--" for line in plots_figure(EscalationModel(rng=0)).axes[0].lines
-    )
+    charts = [ET.fromstring(c) for c in live_charts(model)]
+    assert len(charts) == len(LIVE_PANELS)
+    for root, (title, (_, series)) in zip(charts, LIVE_PANELS.items(), strict=True):
+        assert title in "".join(root.itertext())
+        lines = [p for p in root.iter(f"{SVG}path") if p.get("class") == "series"]
+        assert len(lines) == len(series)
+        assert any(e.get("class") == "collapse" for e in root.iter(f"{SVG}line"))
+    first = next(p for p in charts[0].iter(f"{SVG}path") if p.get("class") == "series")
+    assert first.get("d").count("L") == 6  # seven weeks: 0..6
+    plain = ET.fromstring(live_charts(EscalationModel(rng=0))[0])
+    assert not any(e.get("class") == "collapse" for e in plain.iter(f"{SVG}line"))
+
+
+def test_differences_are_intervention_minus_baseline():
+    base, other = EscalationModel(rng=2), EscalationModel(rng=2, border_hardening=1.0)
+    base.run_for(8)
+    other.run_for(8)
+    charts = difference_charts(base, base)
+    assert len(charts) == len(LIVE_PANELS)
+    assert "cumulative difference" in charts[1] and "ISIS fighters: difference" in charts[0]
+    same = ET.fromstring(charts[0])
+    assert "0 in the latest week" in "".join(same.itertext())
+    assert difference_charts(base, other) != charts
 
 
 def test_explanation_names_the_week_and_the_numbers():
@@ -196,32 +273,74 @@ def test_explanation_names_the_week_and_the_numbers():
     assert '<h3 class="week">Week 5: 01 January 2025</h3>' in text
     assert f"<b>{model.now['isis_fighters_iraq']:,.0f}</b> ISIS fighters in Iraq" in text
     assert "mechanisms off: militia_autonomy" in text
-    assert "seed" not in text  # a plain model does not say its seed; the page's model does
+    assert "seed <b>" not in text  # a plain model does not say its seed; the page's model does
     assert "seed <b>4</b>" in explanation(BrowserModel(seed=4))
-    assert "Hover over a region" in text
+    assert "Hover over a region" in text and "Voronoi cells" in text and "Natural Earth" in text
+
+
+# ------------------------------------------------------------------------------ the page's model
+
+
+def test_page_settings_follow_the_scenario():
+    settings = PageSettings()
+    assert settings.values == scenario_values("iraq_syria_2024")
+    settings.values["border_hardening"] = 0.9
+    settings.choose_scenario("hindcast_2013")
+    assert settings.values["border_hardening"] == 0.05  # every control moves to the scenario
+    assert settings.values == scenario_values("hindcast_2013")
+    model = PageModel(settings)
+    assert model.spec.meta.name == "hindcast_2013" and model.p.border_hardening == 0.05
+
+
+def test_compare_mode_steps_both_runs_on_the_same_seed():
+    settings = PageSettings(seed="3", compare=True)
+    settings.choose_lever("border_hardening")
+    assert settings.lever_value == 1.0 and "0.59 → 1.00" in settings.intervention()
+    model = PageModel(settings)
+    assert model.twin is not None and model.twin.p.border_hardening == 1.0
+    for _ in range(6):
+        model.step()
+    assert model.steps == model.twin.steps == 6
+    plain = EscalationModel(rng=3, border_hardening=1.0)
+    plain.run_for(6)
+    pd.testing.assert_frame_equal(_series(model.twin), _series(plain))
+    settings.choose_lever("militia_autonomy")
+    assert settings.lever_value is False and settings.intervention() == "militia_autonomy off"
+    assert PageModel(settings).twin.mech["militia_autonomy"] is False
+    assert PageModel(PageSettings()).twin is None
+
+
+def test_mechanism_groups_cover_every_mechanism_once():
+    groups = mechanism_groups()
+    names = [m for ms in groups.values() for m in ms]
+    assert sorted(names) == sorted(MECHANISMS) and len(names) == len(set(names))
+    assert list(groups)[: len(MECHANISM_GROUPS)] == list(MECHANISM_GROUPS)
 
 
 # ----------------------------------------------------------------------- the Solara components
 
 
+def _html(rc, cls):
+    return rc.find(HTML, attributes={"class": cls}).widget.unsafe_innerHTML
+
+
 def test_dashboard_redraws_each_step():
-    model = BrowserModel()
+    model = PageModel()
     _, rc = solara.render(Dashboard(model), handle_error=False)
     try:
 
         def drawn():
-            mp = rc.find(HTML, attributes={"class": "escalation-map"}).widget.unsafe_innerHTML
-            text = rc.find(HTML, attributes={"class": "escalation-text"}).widget.unsafe_innerHTML
-            png = bytes(rc.find(ipywidgets.Image).widget.value)
-            return mp, png, text
+            return tuple(
+                _html(rc, c) for c in ("escalation-map", "escalation-plots", "escalation-text")
+            )
 
         seen = [drawn()]
         for _ in range(3):
             model.step()
             force_update()
             seen.append(drawn())
-        for week, (mp, png, text) in enumerate(seen):
-            assert mp.startswith("<svg") and png.startswith(b"\x89PNG")
+        for week, (mp, plots, text) in enumerate(seen):
+            assert mp.startswith("<svg") and plots.count("<svg") == len(LIVE_PANELS)
             assert f"Week {week}:" in text
         for before, after in itertools.pairwise(seen):
             assert all(a != b for a, b in zip(before, after, strict=True))
@@ -229,12 +348,45 @@ def test_dashboard_redraws_each_step():
         rc.close()
 
 
+def test_dashboard_in_compare_mode_shows_two_maps_and_the_differences():
+    model = PageModel(PageSettings(compare=True))
+    _, rc = solara.render(Dashboard(model), handle_error=False)
+    try:
+        maps = rc.find(HTML, attributes={"class": "escalation-map"})
+        assert len(maps.widgets) == 2
+        model.step()
+        force_update()
+        captions = [w.unsafe_innerHTML for w in maps.widgets]
+        assert "Baseline: week 1" in captions[0] and "Intervention (border_hardening" in captions[1]
+        assert _html(rc, "escalation-differences").count("<svg") == len(LIVE_PANELS)
+    finally:
+        rc.close()
+
+
+def test_controls_show_values_and_move_with_the_scenario():
+    settings = PageSettings()
+    _, rc = solara.render(Controls(settings), handle_error=False)
+    try:
+        sliders = rc.find(v.Slider)
+        labels = [w.label for w in sliders.widgets]
+        assert "border_hardening (share): 0.59" in labels
+        rc.find(v.Select, label="Scenario").widget.v_model = "hindcast_2013"
+        assert settings.scenario_name == "hindcast_2013"
+        labels = [w.label for w in rc.find(v.Slider).widgets]
+        assert "border_hardening (share): 0.05" in labels
+        assert rc.find(v.Slider, label="border_hardening (share): 0.05").widget.v_model == 0.05
+        headers = [str(w.children) for w in rc.find(v.ExpansionPanelHeader).widgets]
+        for group, names in mechanism_groups().items():
+            assert any(f"{group} ({len(names)} of {len(names)} on)" in h for h in headers), headers
+    finally:
+        rc.close()
+
+
 def test_the_module_level_page_renders_the_dashboard():
     _, rc = solara.render(page, handle_error=False)
     try:
-        text = rc.find(HTML, attributes={"class": "escalation-text"}).widget.unsafe_innerHTML
-        assert "Week 0: 27 November 2024" in text
-        assert rc.find(HTML, attributes={"class": "escalation-map"}).widget.unsafe_innerHTML
+        assert "Week 0: 27 November 2024" in _html(rc, "escalation-text")
+        assert _html(rc, "escalation-map")
     finally:
         rc.close()
 
@@ -246,7 +398,7 @@ def test_server_listens_on_localhost_only_and_calls_no_one():
     cmd = server.server_command(8765)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--port") + 1] == "8765"
-    assert "--no-check-version" in cmd and "escalation_sim.viz.app" in cmd
+    assert "--no-check-version" in cmd and "escalation_sim.viz.page" in cmd
     assert server.server_env({})["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
 
 
@@ -284,3 +436,20 @@ def test_stopping_a_server_that_ignores_sigterm_kills_it_without_raising():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_solaraviz_reset_builds_the_page_model_from_the_settings_and_the_seed():
+    settings = PageSettings(compare=True)
+    settings.choose_scenario("hindcast_2013")
+    first = PageModel()
+    kwargs = _build_model_init_kwargs(
+        first,
+        {"settings": settings, "seed": "7"},
+        add_scenario_when_empty=True,
+        require_model_accepts_scenario=True,
+    )
+    rebuilt = type(first)(**kwargs)
+    assert rebuilt.seed == 7 and rebuilt.twin is not None and rebuilt.twin.seed == 7
+    assert rebuilt.spec.meta.name == rebuilt.twin.spec.meta.name == "hindcast_2013"
+    settings.values["border_hardening"] = 0.3  # after Reset: the running model keeps its own
+    assert rebuilt.p.border_hardening == 0.05

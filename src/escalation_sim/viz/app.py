@@ -1,24 +1,16 @@
-"""The browser view: Mesa's SolaraViz page for ``EscalationModel``.
+"""The model behind the browser view, and the ranges of its controls.
 
-Serve it with ``escalation-sim viz`` (or ``make viz``), which runs
-``solara run escalation_sim.viz.app`` on 127.0.0.1 with telemetry and version checks off. The page
-works with no internet: Solara's front-end comes from ``solara-assets`` and everything is drawn
-with matplotlib on the server (Altair charts would need vega from a CDN).
-
-The page has the controls SolaraViz gives (play, step, reset) and the model's own: the scenario,
-the seed, the ``border_hardening`` and ``syria_collapse`` levers, the collapse week and every
-mechanism switch. Three components redraw each step: the map (``MapView``), the live plots
-(``LivePlots``) and a text panel (``Explanation``). Each browser session gets its own model.
+``BrowserModel`` is ``EscalationModel`` built from the values of the page's controls;
+``controls`` describes those controls (SolaraViz's ``model_params``) for a scenario. The page
+itself is ``escalation_sim.viz.page``, served by ``escalation-sim viz`` (or ``make viz``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import solara
 from mesa.experimental.scenarios import Scenario as MesaScenario
-from mesa.visualization import Slider, SolaraViz
-from mesa.visualization.utils import update_counter
+from mesa.visualization import Slider
 
 from escalation_sim.errors import ConfigError
 from escalation_sim.mechanisms import MECHANISMS
@@ -30,7 +22,6 @@ from escalation_sim.scenario.loader import (
     load_scenario,
     resolve_scenario_path,
 )
-from escalation_sim.viz.figures import explanation, map_svg, plots_figure
 
 #: The levers with a slider, and the step each slider moves by.
 SLIDERS = {"border_hardening": 0.01, "syria_collapse": 0.05, "syria_collapse_week": 1}
@@ -57,9 +48,8 @@ class BrowserModel(EscalationModel):
     (text, as typed), and the remaining keywords are parameter values and mechanism switches, as
     ``EscalationModel`` takes them.
 
-    The controls start at the default scenario's values; a control still at its starting value
-    leaves the chosen scenario's own value (a hindcast keeps its own border, not 2024's), a
-    control the user moved overrides it. Rather than fail in the page, a seed that is not a
+    A control at the chosen scenario's own value leaves it as the scenario has it; a control
+    set elsewhere overrides it. Rather than fail in the page, a seed that is not a
     non-negative integer falls back to 0 and values the chosen scenario refuses fall back to the
     scenario's own; ``problem`` says so and the text panel shows it.
 
@@ -85,7 +75,7 @@ class BrowserModel(EscalationModel):
             problems.append(f"{exc}; using 0")
             rng = 0
         spec = load_scenario(scenario_name)
-        start = initial_values(controls())
+        start = initial_values(controls(scenario_name))
         overrides = {
             f"mechanisms.{k}" if k in spec.mechanisms else k: v
             for k, v in params.items()
@@ -145,63 +135,3 @@ def controls(scenario_name: str = DEFAULT_SCENARIO) -> dict[str, Any]:
 def initial_values(params: dict[str, Any]) -> dict[str, Any]:
     """The value each control starts at: what the first model is built with."""
     return {k: (v.value if isinstance(v, Slider) else v["value"]) for k, v in params.items()}
-
-
-@solara.component
-def MapView(model: EscalationModel):
-    """The map of the current week, with a tooltip on each region, border segment and unit."""
-    counter = update_counter.get()
-    svg = solara.use_memo(lambda: map_svg(model), [model, counter])
-    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["escalation-map"])
-
-
-@solara.component
-def LivePlots(model: EscalationModel):
-    """The weekly outcomes so far."""
-    counter = update_counter.get()
-    figure = solara.use_memo(lambda: plots_figure(model), [model, counter])
-    with solara.Div(classes=["escalation-plots"]):
-        solara.FigureMatplotlib(figure, format="png", dependencies=[model, counter])
-
-
-@solara.component
-def Explanation(model: EscalationModel):
-    """What is on screen, with the current week's date and numbers."""
-    update_counter.get()
-    if getattr(model, "problem", None):
-        solara.Error(model.problem)
-    solara.HTML(tag="div", unsafe_innerHTML=explanation(model), classes=["escalation-text"])
-
-
-@solara.component
-def Dashboard(model: EscalationModel):
-    """The map above the live plots, the text panel beside them."""
-    with solara.Columns([3, 2], style={"padding": "12px"}):
-        with solara.Column():
-            MapView(model)
-            LivePlots(model)
-        Explanation(model)
-
-
-@solara.component
-def EscalationPage():
-    """SolaraViz with this model's controls, and the dashboard; one model per browser session.
-
-    SolaraViz gives the app bar, the sidebar (play, step and reset; the model controls; the step
-    counter) and rebuilds the model on *Reset*. The dashboard is laid out here rather than in
-    SolaraViz's draggable grid, which would give the map half the width at most.
-    """
-    params = solara.use_memo(controls, [])
-    first = solara.use_memo(lambda: BrowserModel(**initial_values(params)), [])
-    model: solara.Reactive[BrowserModel] = solara.use_reactive(first)
-    SolaraViz(
-        model,
-        components=[],
-        model_params=params,
-        name="escalation-sim: the Iraq-Syria theatre, week by week",
-        play_interval=150,
-    )
-    Dashboard(model.value)
-
-
-page = EscalationPage()

@@ -1,48 +1,42 @@
 """What the browser view draws, as plain functions of a model (no Solara here).
 
-The map is ``escalation_sim.plots.draw_map`` rendered to SVG with a ``<title>`` on every region,
-border segment and unit, so the browser shows a tooltip on hover with nothing but the page itself
-(no JavaScript library, no network). The live plots are a lean matplotlib figure of the weekly
-outcomes, and ``explanation`` is the text beside them, as HTML (Solara's Markdown component
-would load KaTeX from a CDN). Each is cheap enough to redraw every step
-(``benchmarks/bench_viz.py`` measures it).
+The map is ``svgmap.map_svg`` with a tooltip on every region, border segment and force; the
+live plots are ``charts.line_chart`` panels of the weekly outcomes (and, in compare mode, of an
+intervention's differences from its baseline); ``explanation`` is the text beside them, as HTML
+(Solara's Markdown component would load KaTeX from a CDN). All are SVG or HTML strings written
+directly, cheap enough to redraw every step (``benchmarks/bench_viz.py`` measures it).
 """
 
 from __future__ import annotations
 
-import io
-import xml.etree.ElementTree as ET
 from html import escape
 from typing import TYPE_CHECKING
 
-import matplotlib as mpl
-import matplotlib.dates as mdates
-import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+import numpy as np
 
-from escalation_sim.plots import MapMarks, draw_map, draw_panel
+from escalation_sim.viz.charts import Series, line_chart
+from escalation_sim.viz.geography import SHAPES_NOTE, SOURCES_NOTE
+from escalation_sim.viz.svgmap import actor_names, map_svg
 
 if TYPE_CHECKING:
     from escalation_sim.agents import ArmedForce
     from escalation_sim.model import EscalationModel
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
-
-#: Panels of the live plots: title -> (column, label) pairs (the series issue #4 names).
-LIVE_PANELS: dict[str, list[tuple[str, str]]] = {
-    "ISIS fighters": [("isis_fighters_iraq", "in Iraq"), ("isis_fighters_syria", "in Syria")],
-    "ISIS attacks in Iraq / week": [("isis_attacks_iraq", "attacks")],
-    "Iraqi militia fighters in Syria": [("militia_fighters_syria", "fighters")],
-    "Israeli strikes on Iraq / week": [("israeli_strikes_iraq", "strikes")],
-    "Escalation ladder (Iraq)": [("escalation_level", "level 0-4")],
-    "Crossings into Iraq / week": [
-        ("infiltrations", "attempted"),
-        ("infiltrations_detected", "detected"),
-    ],
+#: Panels of the live plots: title -> (y label, [(column, label)]) (the series issue #4 names).
+#: A y label ending in "/ week" is a weekly count: compare mode shows its cumulative difference.
+LIVE_PANELS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "ISIS fighters": (
+        "fighters",
+        [("isis_fighters_iraq", "in Iraq"), ("isis_fighters_syria", "in Syria")],
+    ),
+    "ISIS attacks in Iraq": ("attacks / week", [("isis_attacks_iraq", "attacks")]),
+    "Iraqi militia fighters in Syria": ("fighters", [("militia_fighters_syria", "fighters")]),
+    "Israeli strikes on Iraq": ("strikes / week", [("israeli_strikes_iraq", "strikes")]),
+    "Escalation ladder (Iraq)": ("level (0-4)", [("escalation_level", "level")]),
+    "Crossings into Iraq": (
+        "crossings / week",
+        [("infiltrations", "attempted"), ("infiltrations_detected", "detected")],
+    ),
 }
 
 #: Rungs of the escalation ladder (``escalation_sim.outcomes``), for the text panel.
@@ -54,64 +48,26 @@ LADDER = (
     "an Israeli strike campaign on Iraq",
 )
 
-_UNIT_SYMBOLS = {"army": "■", "militia": "▲", "rebel": "◆", "foreign": "✚"}
 
+_UNIT_SYMBOLS = {"army": "■", "militia": "▲", "rebel": "◆", "foreign": "✚"}
 
 # ------------------------------------------------------------------------------------- map
 
 
-def map_svg(model: EscalationModel) -> str:
-    """The map of the model's current state as inline SVG, with a tooltip on every mark.
-
-    The SVG scales to the width of its container (``viewBox`` kept, fixed size dropped).
-    """
-    fig = Figure(figsize=(8.0, 3.9))
-    # Fixed margins instead of a layout engine: a layout pass costs more than the drawing.
-    ax = fig.add_axes((0.065, 0.1, 0.76, 0.83))
-    marks = draw_map(model, ax)
-    buf = io.StringIO()
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "escalation-sim"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    return add_tooltips(buf.getvalue(), tooltips(model, marks))
+def map_with_tooltips(
+    model: EscalationModel, caption: str = "", scale: float | None = None, legend: bool = True
+) -> str:
+    """``svgmap.map_svg`` of the model with a tooltip on every region, segment and force."""
+    return map_svg(model, tooltips(model), scale=scale, caption=caption, legend=legend)
 
 
-def tooltips(model: EscalationModel, marks: MapMarks) -> dict[str, list[str]]:
-    """Tooltip text of each mark ``draw_map`` drew, by the gid of its collection."""
-    out = {
-        "map-regions": [region_tooltip(model, node) for node in marks.regions],
-        "map-border": [segment_tooltip(model, seg) for seg in marks.segments],
+def tooltips(model: EscalationModel) -> dict[str, list[str]]:
+    """Tooltip text of each region, border segment and force, in drawing order."""
+    return {
+        "regions": [region_tooltip(model, node) for node in range(model.world.n)],
+        "border": [segment_tooltip(model, seg) for seg in range(len(model.world.segments))],
+        "units": [unit_tooltip(model, f) for f in model.forces],
     }
-    for kind, forces in marks.units.items():
-        out[f"map-units-{kind}"] = [unit_tooltip(model, f) for f in forces]
-    return out
-
-
-def add_tooltips(svg: str, titles: dict[str, list[str]]) -> str:
-    """Give each mark of each gid group in a matplotlib SVG a ``<title>`` (a native tooltip).
-
-    matplotlib writes a collection as a group holding one child per mark, in drawing order (a
-    ``<path>``, or a ``<g>`` around a ``<use>``), after an optional ``<defs>``. A group whose
-    count of marks differs from its titles is left without tooltips rather than mislabelled.
-    The result is an ``<svg>`` element ready to inline in HTML, scaled to its container's width.
-    """
-    root = ET.fromstring(svg)
-    root.attrib.pop("height", None)
-    root.set("width", "100%")
-    root.set("style", "height: auto; display: block")
-    for metadata in root.findall(f"{{{SVG_NS}}}metadata"):
-        root.remove(metadata)
-    for group in root.iter(f"{{{SVG_NS}}}g"):
-        texts = titles.get(group.get("id", ""))
-        if texts is None:
-            continue
-        children = [c for c in group if c.tag != f"{{{SVG_NS}}}defs"]
-        if len(children) != len(texts):
-            continue
-        for child, text in zip(children, texts, strict=True):
-            title = ET.Element(f"{{{SVG_NS}}}title")
-            title.text = text
-            child.insert(0, title)
-    return ET.tostring(root, encoding="unicode")
 
 
 def region_tooltip(model: EscalationModel, node: int) -> str:
@@ -121,7 +77,7 @@ def region_tooltip(model: EscalationModel, node: int) -> str:
     fighters = sum(c.strength for c in cells)
     lines = [
         f"{w.names[node]} ({w.country[node]})",
-        f"held by: {model.controller[node]}",
+        f"held by: {actor_names(model).get(model.controller[node], model.controller[node])}",
         f"ISIS: {fighters:,.0f} fighters in {len(cells)} cells",
     ]
     forces = [f for f in model.forces if f.region == node]
@@ -162,8 +118,9 @@ def unit_tooltip(model: EscalationModel, force: ArmedForce) -> str:
 
 
 def _force_line(f: ArmedForce) -> str:
+    owner = actor_names(f.model).get(f.actor_id, f.actor_id)
     return (
-        f"{_UNIT_SYMBOLS.get(f.kind, '•')} {f.unit_id} ({f.kind}, {f.actor_id}): "
+        f"{_UNIT_SYMBOLS.get(f.kind, '•')} {f.unit_id} ({f.kind}, {owner}): "
         f"{f.strength:,.0f} fighters, cohesion {f.cohesion:.2f}"
     )
 
@@ -171,35 +128,54 @@ def _force_line(f: ArmedForce) -> str:
 # ------------------------------------------------------------------------------------ plots
 
 
-def plots_figure(model: EscalationModel) -> Figure:
-    """The live plots: ``LIVE_PANELS`` of the weekly outcomes so far, against the date.
+def collapse_week(model: EscalationModel) -> float | None:
+    """The week of the Syrian collapse, if the run has one."""
+    return float(model.p.syria_collapse_week) if model.p.syria_collapse > 0 else None
 
-    A dashed line marks the week of the Syrian collapse when the scenario has one.
-    """
+
+def live_charts(model: EscalationModel) -> list[str]:
+    """The live plots: one SVG chart per panel of ``LIVE_PANELS``, the weeks so far."""
     ts = model.timeseries()
-    fig = Figure(figsize=(7.6, 4.9))
-    fig.subplots_adjust(left=0.08, right=0.985, top=0.94, bottom=0.08, hspace=0.45, wspace=0.22)
-    axes = fig.subplots(3, 2, sharex=True).ravel()
-    x = pd.to_datetime(ts["date"])
-    collapse = None
-    if model.p.syria_collapse > 0:
-        collapse = pd.Timestamp(model.start_date) + pd.Timedelta(
-            weeks=int(model.p.syria_collapse_week)
+    out = []
+    for title, (unit, series) in LIVE_PANELS.items():
+        lines = [
+            Series(label, ts[col].to_numpy(dtype=float), steps=col == "escalation_level")
+            for col, label in series
+            if col in ts
+        ]
+        ladder = series[0][0] == "escalation_level"
+        out.append(
+            line_chart(
+                title,
+                lines,
+                model.start_date,
+                unit,
+                y_range=(0, 4) if ladder else None,
+                marker_week=collapse_week(model),
+            )
         )
-    for ax, (panel, series) in zip(axes, LIVE_PANELS.items(), strict=True):
-        draw_panel(ax, x, ts, panel, series, fontsize=9)
-        ax.tick_params(labelsize=7)
-        if series[0][0] != "escalation_level":  # counts: from zero, whole numbers
-            ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
-            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        if collapse is not None and collapse <= x.iloc[-1]:
-            ax.axvline(collapse, color="#555555", ls="--", lw=0.8)
-    locator = mdates.AutoDateLocator(maxticks=6)
-    axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    if len(x) == 1:  # a single week: give the date axis some width
-        axes[-1].set_xlim(x.iloc[0] - pd.Timedelta(days=7), x.iloc[0] + pd.Timedelta(days=7))
-    return fig
+    return out
+
+
+def difference_charts(base: EscalationModel, other: EscalationModel) -> list[str]:
+    """Compare mode: each panel of ``LIVE_PANELS`` as intervention minus baseline, week by week.
+
+    Weekly counts are summed from week 0 (the cumulative difference), levels are not.
+    """
+    a, b = base.timeseries(), other.timeseries()
+    weeks = min(len(a), len(b))
+    out = []
+    for title, (unit, series) in LIVE_PANELS.items():
+        flow = unit.endswith("/ week")
+        lines = []
+        for col, label in series:
+            if col in a and col in b:
+                diff = b[col].to_numpy(dtype=float)[:weeks] - a[col].to_numpy(dtype=float)[:weeks]
+                lines.append(Series(label, np.cumsum(diff) if flow else diff))
+        heading = f"{title}: {'cumulative ' if flow else ''}difference"
+        y_label = unit.replace(" / week", ", total") if flow else unit
+        out.append(line_chart(heading, lines, base.start_date, y_label, zero_line=True))
+    return out
 
 
 # ------------------------------------------------------------------------------------- text
@@ -231,15 +207,18 @@ def explanation(model: EscalationModel) -> str:
             f"attacks in Iraq; <b>{now['militia_fighters_syria']:,.0f}</b> Iraqi militia fighters "
             f"in Syria; <b>{now['israeli_strikes_iraq']}</b> Israeli strikes on Iraq; escalation "
             f"level <b>{level}</b> ({LADDER[level]}).</p>",
-            "<p><b>Map</b>: regions at their coordinates, coloured by who holds them; a black "
-            "ring grows with the ISIS fighters in a region. Thick lines are the Iraq-Syria border "
-            "segments, green where walled, red where open. Small markers are forces "
-            f"({units}) in their owner's colour. <i>Hover over a region, a border segment or a "
+            "<p><b>Map</b>: regions coloured by who holds them; a grey disc grows with the ISIS "
+            "fighters in a region (its area with their number, see the scale). The thick line is "
+            "the Iraq-Syria border along the real frontier, cut into the scenario's segments, "
+            "green where walled, red where open. Small markers are forces "
+            f"({units}) in their owner's colour; blue lines are the Euphrates and the Tigris. "
+            f"{SHAPES_NOTE} {SOURCES_NOTE} <i>Hover over a region, a border segment or a "
             "unit for details.</i></p>",
             "<p><b>Plots</b>: the weekly outcomes so far"
             + ("; the dashed line is the Syrian collapse" if p.syria_collapse > 0 else "")
             + f". Escalation ladder: {ladder}.</p>",
-            "<p><b>Controls</b>: <i>Step</i> advances one week, ▶ plays; change the model "
-            "parameters, then press <i>Reset</i> to start again with them.</p>",
+            "<p><b>Controls</b>: <i>Step</i> advances one week, ▶ plays; change the scenario, "
+            "the seed, the levers or the mechanisms, then press <i>Reset</i> to start again "
+            "with them.</p>",
         ]
     )

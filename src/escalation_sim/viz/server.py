@@ -22,7 +22,7 @@ from pathlib import Path
 from escalation_sim.errors import ConfigError
 
 #: The page, as a module ``solara run`` can import.
-APP = "escalation_sim.viz.app"
+APP = "escalation_sim.viz.page"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
