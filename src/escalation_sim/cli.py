@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.experiments.cli import add_report, add_sweep
+from escalation_sim.experiments.cli import add_discover, add_report, add_sweep
 from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
@@ -179,7 +179,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_validate,
 ]
 COMMANDS.append(add_viz)
-COMMANDS += [add_sweep, add_report]  # experiments in batch (escalation_sim.experiments)
+COMMANDS += [add_sweep, add_report, add_discover]  # experiments in batch (experiments/)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,12 @@ from typing import Any
 import pyarrow as pa
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
+from escalation_sim.experiments.config import (
+    Experiment,
+    ExperimentConfig,
+    resolve,
+    sweep_provenance,
+)
 from escalation_sim.experiments.executors import Executor, make_executor
 from escalation_sim.experiments.results import SweepResults, load_results
 from escalation_sim.experiments.store import RUNS, TIMESERIES, SweepStore, make_manifest
@@ -111,6 +116,7 @@ def run_sweep(
         schemas=schemas,
         versions=_versions(),
     )
+    manifest["provenance"] = sweep_provenance(exp)  # not compared on resume: the first run's
     store = SweepStore.open_for_sweep(out, manifest, resume=resume)
     own_executor = executor is None
     stop = threading.Event()
