@@ -73,7 +73,7 @@ def estimative_range(low: float, high: float) -> str:
 
 
 def seeds_for_precision(half_width: float, confidence: float = 0.95, p: float = 0.5) -> int:
-    """Seeds per point for a probability's interval of +- ``half_width`` (normal approximation)."""
+    """Seeds per point for a probability's interval of ± ``half_width`` (normal approximation)."""
     z = stats.norm.ppf(0.5 + confidence / 2)
     return math.ceil(z * z * p * (1 - p) / half_width**2)
 
@@ -203,10 +203,15 @@ def _pct(p: float) -> str:
 
 
 def _pp(d: float) -> str:
-    return "n/a" if not math.isfinite(d) else f"{d * 100:+.0f}"
+    """Percentage points, signed; under one point keeps a decimal (never "-0")."""
+    if not math.isfinite(d):
+        return "n/a"
+    v = d * 100
+    return f"{v:+.1f}" if 0 < abs(v) < 0.5 else f"{v:+.0f}"
 
 
-def _value(v: Any) -> str:
+def format_value(v: Any) -> str:
+    """A design parameter's value in prose: ``on``/``off`` for switches, ``0.59`` for numbers."""
     if isinstance(v, bool | np.bool_):
         return "on" if v else "off"
     if isinstance(v, float | np.floating):
@@ -250,7 +255,7 @@ def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[st
     levels = exp.design.levels.get(lever, [])
     text = []
     if cs:
-        lo_v, hi_v = _value(levels[0]), _value(levels[-1])
+        lo_v, hi_v = format_value(levels[0]), format_value(levels[-1])
         clear = [c for c in cs if c.diff[1] > 0 or c.diff[2] < 0]
         text.append(
             f"Raising `{lever}` from {lo_v} to {hi_v} changes {what} {horizon} by "
@@ -270,8 +275,8 @@ def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[st
         top = drv.iloc[0]
         if top["kind"] == "pooled":
             parts = [
-                f"`{r['parameter']}` ({_pct(r['low_mean'])} at {_value(r['low_level'])}, "
-                f"{_pct(r['high_mean'])} at {_value(r['high_level'])}, pooled over the rest)"
+                f"`{r['parameter']}` ({_pct(r['low_mean'])} at {format_value(r['low_level'])}, "
+                f"{_pct(r['high_mean'])} at {format_value(r['high_level'])}, pooled over the rest)"
                 for _, r in drv.iterrows()
             ]
         else:
@@ -286,15 +291,15 @@ def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[st
         sorted(cs, key=lambda c: -abs(c.diff[0]))[:MAX_CONTRASTS] if len(cs) > MAX_CONTRASTS else cs
     )
     for c in shown:
-        where = ", ".join(f"`{k}` = {_value(v)}" for k, v in c.where.items()) or "as fixed"
+        where = ", ".join(f"`{k}` = {format_value(v)}" for k, v in c.where.items()) or "as fixed"
         verdict = (
             "an interval that excludes zero"
             if c.diff[1] > 0 or c.diff[2] < 0
             else f"an interval that includes zero: at {n} seeds per point, not told from chance"
         )
         lines.append(
-            f"- {where}: {_setting(c.low)} with `{lever}` = {_value(levels[0])}, "
-            f"{_setting(c.high)} with {_value(levels[-1])}; difference {_pp(c.diff[0])} "
+            f"- {where}: {_setting(c.low)} with `{lever}` = {format_value(levels[0])}, "
+            f"{_setting(c.high)} with {format_value(levels[-1])}; difference {_pp(c.diff[0])} "
             f"points [{_pp(c.diff[1])}, {_pp(c.diff[2])}], {verdict}."
         )
     if len(cs) > MAX_CONTRASTS:
@@ -373,9 +378,9 @@ def _warnings(summary: pd.DataFrame, exp: Experiment, outcome: str) -> list[str]
     n = exp.config.seeds.per_point
     return [
         f"> **Too few seeds for this precision:** with {n} seeds per point, {len(wide)} of "
-        f"{len(s)} points have a {conf:.0%} interval wider than +-{PRECISION * 100:.0f} "
-        f"percentage points (up to +-{half.max() * 100:.0f}); differences smaller than that "
-        f"cannot be told from chance. About {need} seeds per point give +-"
+        f"{len(s)} points have a {conf:.0%} interval wider than ±{PRECISION * 100:.0f} "
+        f"percentage points (up to ±{half.max() * 100:.0f}); differences smaller than that "
+        f"cannot be told from chance. About {need} seeds per point give ±"
         f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`).",
         "",
     ]

@@ -114,7 +114,12 @@ def value_axis(ax: Axes, outcome: str, axis: str = "y") -> None:
     elif outcome in LADDER_OUTCOMES:
         ladder_axis(ax, axis)
     else:
-        format_axis(ax, axis, integer=outcome in COUNT_OUTCOMES)
+        count = outcome in COUNT_OUTCOMES
+        format_axis(ax, axis, integer=count)
+        if count and axis == "y":  # a span of at least 1, so the ticks can be whole numbers
+            lo, hi = ax.get_ylim()
+            if hi - lo < 1:
+                ax.set_ylim(min(lo, 0), max(hi, min(lo, 0) + 1))
 
 
 def always_zero(summary: pd.DataFrame, outcome: str) -> bool:

@@ -27,6 +27,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from escalation_sim.experiments.brief import format_value
+
 if TYPE_CHECKING:
     from escalation_sim.experiments.config import Experiment
 
@@ -46,15 +48,7 @@ def roles(exp: Experiment) -> tuple[list[str], list[str]]:
 
 
 def _label(names: list[str], values: tuple[Any, ...]) -> str:
-    return ", ".join(f"{n} = {_fmt(v)}" for n, v in zip(names, values, strict=True)) or "-"
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool | np.bool_):
-        return "on" if v else "off"
-    if isinstance(v, float | np.floating):
-        return f"{float(v):g}"
-    return str(v)
+    return ", ".join(f"{n} = {format_value(v)}" for n, v in zip(names, values, strict=True)) or "-"
 
 
 def analyse(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
