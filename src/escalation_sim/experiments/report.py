@@ -613,6 +613,11 @@ def _files_section(results: SweepResults) -> list[str]:
             if exp.design.sampler in ("sobol", "morris")
             else ""
         ),
+        "- `contrasts.csv`: the brief's contrasts; `survival.csv`: the Kaplan-Meier curves; "
+        "`rungs.csv`: the share of runs on each rung by week"
+        + ("; `robustness.csv`: regret and satisficing" if exp.config.robustness else "")
+        + "; `discovery/`: scenario discovery (`escalation-sim discover`).",
+        "- `report.html`: this report as one page, figures embedded (opens offline).",
         "",
         "Reproduce with:",
         "",

@@ -305,10 +305,15 @@ def rungs_figure(table: pd.DataFrame, exp: Experiment) -> Figure:
     for ax in axes[len(groups) :]:
         ax.set_visible(False)
     colours = ["#DDDDDD", "#F4C27A", "#E8833A", "#C44E52", "#6B0F1A"]
+    collapse = _collapse_week(exp)
     for ax, group in zip(axes, groups, strict=False):
         g = table[table["group"] == group].sort_values("week")
         shares = [g[f"rung_{k}"].to_numpy(dtype=float) for k in range(5)]
         ax.stackplot(g["week"], *shares, colors=colours, labels=list(LADDER_RUNGS.values()))
+        if collapse is not None:
+            ax.axvline(
+                collapse, color="#7F3C8D", ls=":", lw=1.2, label=f"collapse (week {collapse})"
+            )
         ax.set_title(group, fontsize=9)
         ax.set_xlabel("week since the start", fontsize=8)
         ax.set_ylabel("share of runs", fontsize=8)
@@ -317,7 +322,7 @@ def rungs_figure(table: pd.DataFrame, exp: Experiment) -> Figure:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=5, fontsize=8)
+    fig.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=8)
     fig.suptitle("Rung of the escalation ladder for Iraq, by week (share of runs)", fontsize=10)
     return fig
 
