@@ -207,7 +207,7 @@ def _pp(d: float) -> str:
     if not math.isfinite(d):
         return "n/a"
     v = d * 100
-    return f"{v:+.1f}" if 0 < abs(v) < 0.5 else f"{v:+.0f}"
+    return f"{v:+.1g}" if 0 < abs(v) < 0.5 else f"{v:+.0f}"
 
 
 def format_value(v: Any) -> str:
