@@ -42,8 +42,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check notebooks
 	$(BIN)/ruff format --check notebooks
 
+# -v: each test's name as it runs (tests/conftest.py announces the slow notebook and browser
+# tests); --durations: the ten slowest at the end.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -v --durations=10
 
 # Each benchmark writes its JSON into benchmarks/out/; results.py gathers them into
 # benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 6 minutes

@@ -1,8 +1,14 @@
-"""Shared helpers: cached batches of runs so statistical tests stay quick."""
+"""Shared helpers: cached batches of runs so statistical tests stay quick; slow tests announced.
+
+``make test`` runs pytest with ``-v``, so each test's name shows as it runs; the modules in
+``SLOW_MODULES`` print a line before their first test, since they run for a long time with
+nothing to show until each test ends.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -31,3 +37,40 @@ def batch(overrides: dict | None = None, seeds: int = SEEDS, weeks: int = 104):
 @pytest.fixture(scope="session")
 def scenario():
     return load_scenario()
+
+
+#: Modules that run long without output: the line printed before their first test.
+SLOW_MODULES = {
+    "test_notebooks.py": "running the {n} notebook tests: each notebook executes top to bottom on "
+    "a fresh kernel (about {seconds} s in all; nothing prints until each ends)",
+    "test_viz_browser.py": "running the {n} browser tests: the browser view in headless Chromium "
+    "(about {seconds} s in all)",
+}
+#: Wall-clock seconds of each slow module, measured with --durations on 2 busy cores.
+SLOW_SECONDS = {"test_notebooks.py": 270, "test_viz_browser.py": 80}
+
+_slow_counts: Counter[str] = Counter()
+_announced: set[str] = set()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _slow_counts.clear()
+    _slow_counts.update(p.path.name for p in session.items if p.path.name in SLOW_MODULES)
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    if module in SLOW_MODULES and module not in _announced:
+        _announced.add(module)
+        line = SLOW_MODULES[module].format(n=_slow_counts[module], seconds=SLOW_SECONDS[module])
+        reporter = _CONFIG[0].pluginmanager.get_plugin("terminalreporter") if _CONFIG else None
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(line, bold=True)
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]

@@ -11,7 +11,7 @@ Public API::
     result = run(overrides={"syria_collapse": 0.8}, seed=1)   # one run, as the CLI does it
 """
 
-from escalation_sim.errors import ConfigError
+from escalation_sim.errors import ConfigError, ConfigErrors
 from escalation_sim.model import EscalationModel
 from escalation_sim.outcomes import RUN_OUTCOMES, WEEKLY_OUTCOMES
 from escalation_sim.run import RunResult, run
@@ -23,6 +23,7 @@ __all__ = [
     "RUN_OUTCOMES",
     "WEEKLY_OUTCOMES",
     "ConfigError",
+    "ConfigErrors",
     "EscalationModel",
     "RunResult",
     "Scenario",

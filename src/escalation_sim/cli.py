@@ -12,8 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from escalation_sim.check import add_check
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments.cli import add_discover, add_report, add_sweep
+from escalation_sim.scenario.schema import MAX_WEEKS
 from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
@@ -28,8 +30,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_CONFIG, f"error: {self.prog}: {message} (see --help)\n")
 
 
-def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int]:
-    """An argparse type: an integer no smaller than ``minimum``."""
+def _int_at_least(
+    minimum: int, what: str = "an integer", maximum: int | None = None
+) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum`` (nor above ``maximum``)."""
 
     def parse(text: str) -> int:
         try:
@@ -38,6 +42,8 @@ def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} is past the cap; at most {maximum:,}")
         return value
 
     return parse
@@ -45,6 +51,7 @@ def _int_at_least(minimum: int, what: str = "an integer") -> Callable[[str], int
 
 _positive_int = _int_at_least(1)
 _seed = _int_at_least(0, "an integer seed")
+_weeks = _int_at_least(1, maximum=MAX_WEEKS)  # the schema's cap on a run's length
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,7 +63,8 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="run a scenario once and write its time series, outcomes and plots",
-        description="Run a scenario once. Writes DIR/timeseries.parquet (one row per week), "
+        description="Run a scenario once into DIR (--out, default results/run), and print "
+        "what it wrote. Writes DIR/timeseries.parquet (one row per week), "
         "DIR/events.parquet (one row per attack or strike), DIR/outcomes.json (run-level "
         "outcomes with the seed and parameters), DIR/timeseries.png and DIR/map.png.",
     )
@@ -73,8 +81,19 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         "(mechanisms.militia_autonomy=false); repeatable",
     )
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks to simulate")
-    p.add_argument("--out", type=Path, default=Path("results/run"), help="output directory")
+    p.add_argument(
+        "--weeks",
+        type=_weeks,
+        default=None,
+        help=f"weeks to simulate, at most {MAX_WEEKS:,} (default: the scenario's meta.weeks, "
+        "104 for iraq_syria_2024)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/run"),
+        help="output directory (default results/run)",
+    )
     p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=cmd_run)
@@ -118,8 +137,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def add_params(sub: argparse._SubParsersAction) -> None:
     """``escalation-sim params``: list a scenario's parameters and switches."""
     p = sub.add_parser("params", help="list a scenario's parameters, ranges and switches")
-    p.add_argument("--scenario", default=None, help="bundled name or path")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--scenario", default=None, help="bundled name or path (default iraq_syria_2024)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output (JSON)")
     p.set_defaults(func=cmd_params)
 
 
@@ -179,6 +200,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_validate,
 ]
 COMMANDS.append(add_viz)
+COMMANDS.append(add_check)  # validate a file without running it (escalation_sim.check)
 COMMANDS += [add_sweep, add_report, add_discover]  # experiments in batch (experiments/)
 
 
@@ -202,8 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # one line per mistake (ConfigErrors holds several)
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

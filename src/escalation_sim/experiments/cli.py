@@ -48,9 +48,17 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         help="continue the sweep in DIR; fail if DIR holds none (rerunning resumes anyway)",
     )
     p.add_argument(
-        "--seeds", type=_positive_int, default=None, help="seeds per point (quick trial)"
+        "--seeds",
+        type=_positive_int,
+        default=None,
+        help="seeds per point, a quick trial (default: the config's seeds.per_point)",
     )
-    p.add_argument("--weeks", type=_positive_int, default=None, help="weeks per run (quick trial)")
+    p.add_argument(
+        "--weeks",
+        type=_positive_int,
+        default=None,
+        help="weeks per run, a quick trial (default: the config's weeks, else the scenario's)",
+    )
     p.add_argument(
         "--chunk-runs",
         type=_positive_int,
@@ -121,7 +129,9 @@ def add_report(sub: argparse._SubParsersAction) -> None:
         "DIR/report.md.",
     )
     p.add_argument("dir", type=Path, help="sweep directory")
-    p.add_argument("--out", type=Path, default=None, help="write the report here instead")
+    p.add_argument(
+        "--out", type=Path, default=None, help="write the report here instead (default: DIR)"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(func=cmd_report)
 

@@ -19,16 +19,17 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from escalation_sim.errors import ConfigError
+from escalation_sim.errors import ConfigError, raise_errors
 from escalation_sim.experiments.design import SAMPLERS, Design, Domain, build_design
 from escalation_sim.outcomes import RUN_OUTCOMES, WEEKLY_OUTCOMES
 from escalation_sim.scenario.loader import (
     bundled_scenarios,
     load_scenario,
     parse_toml_model,
+    read_toml_file,
     resolve_scenario_path,
 )
-from escalation_sim.scenario.schema import Scenario
+from escalation_sim.scenario.schema import Scenario, allowed_ids
 
 #: Run-level outcomes summarised when a config does not list its own.
 DEFAULT_OUTCOMES: tuple[str, ...] = (
@@ -165,13 +166,10 @@ def load_config(path: str | Path) -> ExperimentConfig:
         ConfigError: missing file, invalid TOML or a field that breaks the schema.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, None, "experiment config not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, f"cannot read the experiment config: {exc}") from None
-    return parse_config(text, source=str(path))
+    if not path.exists():
+        raise ConfigError(path, None, "experiment config not found")
+    # The scenarios' reader: size checked before reading, UTF-8 with or without a BOM.
+    return parse_config(read_toml_file(path, "experiment config"), source=str(path))
 
 
 def parse_config(data: str | Mapping[str, Any], source: str = "<config>") -> ExperimentConfig:
@@ -299,16 +297,22 @@ def resolve(
         config = config.model_copy(update=update)
     if scenario is None:
         scenario = _load_scenario(config.scenario, src)
-    _check_outcomes(config, src)
+    # Every mistake at once: outcomes, overrides and the design are checked independently.
+    errors = _check_outcomes(config, src)
     domains_all = scenario_domains(scenario)
-    _check_overrides(config, domains_all, src)
-    design = build_design(
-        config.design,
-        domains_all,
-        baseline=config.baseline,
-        default_seed=config.seeds.root,
-        source=src,
-    )
+    errors += _check_overrides(config, domains_all, src)
+    try:
+        design = build_design(
+            config.design,
+            domains_all,
+            baseline=config.baseline,
+            default_seed=config.seeds.root,
+            source=src,
+        )
+    except ConfigError as exc:
+        raise_errors([*errors, exc])
+        raise
+    raise_errors(errors)
     domains = {name: domains_all[name] for name in design.parameters}
     exp = Experiment(
         config=config,
@@ -405,40 +409,58 @@ def _load_scenario(ref: str, source: str) -> Scenario:
     return load_scenario(ref)
 
 
-def _check_outcomes(config: ExperimentConfig, source: str) -> None:
+def _check_outcomes(config: ExperimentConfig, source: str) -> list[ConfigError]:
+    errors = []
     for i, name in enumerate(config.outcomes):
         if name not in RUN_OUTCOMES:
-            raise ConfigError(
-                source,
-                f"outcomes[{i}]",
-                f"unknown run-level outcome {name!r}; allowed: {', '.join(RUN_OUTCOMES)}",
+            errors.append(
+                ConfigError(
+                    source,
+                    f"outcomes[{i}]",
+                    f"unknown run-level outcome {name!r}; {allowed_ids(name, RUN_OUTCOMES)}",
+                )
             )
     for i, name in enumerate(config.report.timeseries):
         if name not in WEEKLY_OUTCOMES:
-            raise ConfigError(
-                source,
-                f"report.timeseries[{i}]",
-                f"unknown weekly outcome {name!r}; allowed: {', '.join(WEEKLY_OUTCOMES)}",
+            errors.append(
+                ConfigError(
+                    source,
+                    f"report.timeseries[{i}]",
+                    f"unknown weekly outcome {name!r}; {allowed_ids(name, WEEKLY_OUTCOMES)}",
+                )
             )
+    return errors
 
 
-def _check_overrides(config: ExperimentConfig, domains: dict[str, Domain], source: str) -> None:
+def _check_overrides(
+    config: ExperimentConfig, domains: dict[str, Domain], source: str
+) -> list[ConfigError]:
     design_params = set(config.design.parameters) if config.design else set()
+    errors = []
     for key, value in config.overrides.items():
         field_name = f"overrides.{key}"
         dom = domains.get(key.removeprefix("parameters."))
         if dom is None:
-            raise ConfigError(
-                source,
-                field_name,
-                "unknown parameter; allowed: a parameter of the scenario (see `escalation-sim "
-                "params`) or mechanisms.<switch>",
+            near = allowed_ids(key, domains)
+            hint = f"; {near}" if near.startswith("did you mean") else ""
+            errors.append(
+                ConfigError(
+                    source,
+                    field_name,
+                    "unknown parameter; allowed: a parameter of the scenario (see "
+                    f"`escalation-sim params`) or mechanisms.<switch>{hint}",
+                )
             )
-        if dom.name in design_params:
-            raise ConfigError(
-                source, field_name, "also a design parameter; set it in one place only"
+        elif dom.name in design_params:
+            errors.append(
+                ConfigError(source, field_name, "also a design parameter; set it in one place only")
             )
-        dom.check(value, source, field_name)
+        else:
+            try:
+                dom.check(value, source, field_name)
+            except ConfigError as exc:
+                errors.append(exc)
+    return errors
 
 
 def _check_report_points(exp: Experiment, source: str) -> None:

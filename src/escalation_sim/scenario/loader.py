@@ -1,4 +1,10 @@
-"""Finding, parsing and validating scenario files, and applying ``key=value`` overrides."""
+"""Finding, reading, parsing and validating scenario files, and applying ``key=value`` overrides.
+
+Scenario and experiment files are read the same way (``read_toml_file``, ``parse_toml``,
+``parse_toml_model``): the size is checked before reading (``MAX_FILE_BYTES``), the text must be
+UTF-8 (a byte-order mark is accepted), TOML nesting is bounded (``MAX_TOML_DEPTH``), and every
+mistake the schema finds becomes one error line.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from escalation_sim.errors import ConfigError
-from escalation_sim.scenario.schema import Scenario
+from escalation_sim.errors import ConfigError, ConfigErrors, raise_errors
+from escalation_sim.scenario.schema import (
+    MAX_FILE_BYTES,
+    MAX_TOML_DEPTH,
+    Parameter,
+    Scenario,
+    ScenarioProblems,
+    allowed_ids,
+    record_label,
+)
 
 DEFAULT_SCENARIO = "iraq_syria_2024"
 
@@ -41,8 +55,9 @@ def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
     """Load and validate a scenario by bundled name (``iraq_syria_2024``) or path.
 
     Raises:
-        ConfigError: the file is missing, is not valid TOML, or breaks the schema. The message is
-            one line naming the file and the field.
+        ConfigError: the file is missing, too large, not UTF-8, not valid TOML, or breaks the
+            schema: one line per mistake (``ConfigErrors`` when there are several), each naming
+            the file and the field.
     """
     path = resolve_scenario_path(name_or_path)
     stat = path.stat()
@@ -51,37 +66,186 @@ def load_scenario(name_or_path: str | Path | None = None) -> Scenario:
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(path: str, _mtime: int, _size: int) -> Scenario:
-    return parse_scenario(Path(path).read_bytes(), source=path)
+    return parse_scenario(read_toml_file(path, "scenario"), source=path)
+
+
+def read_toml_file(path: str | Path, what: str = "file") -> str:
+    """The text of a TOML file, its size checked before it is read.
+
+    A UTF-8 byte-order mark is accepted (and dropped). Scenarios and experiment configs are read
+    through here, so both have the same caps and messages.
+
+    Raises:
+        ConfigError: missing, unreadable, larger than ``MAX_FILE_BYTES``, or not UTF-8.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(
+                path,
+                None,
+                f"the {what} file is {size:,} bytes; allowed: at most {MAX_FILE_BYTES:,} bytes "
+                f"({MAX_FILE_BYTES // 2**20} MiB)",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, None, f"{what} file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(path, None, f"is a directory; allowed: a {what} file (.toml)") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read the {what} file: {exc.strerror}") from None
+    return decode_toml(data, str(path))
+
+
+def decode_toml(data: bytes, source: str) -> str:
+    """Bytes of a TOML file as text: UTF-8, with or without a byte-order mark."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            source, None, f"{len(data):,} bytes; allowed: at most {MAX_FILE_BYTES:,} bytes"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            source,
+            None,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); allowed: a TOML "
+            "file saved as UTF-8",
+        ) from None
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; broken or too deeply nested TOML is a one-line ConfigError."""
+    try:
+        doc = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            source,
+            None,
+            f"tables or arrays nested too deeply to read; allowed: at most {MAX_TOML_DEPTH} levels",
+        ) from None
+    if _depth(doc) > MAX_TOML_DEPTH:
+        raise ConfigError(
+            source,
+            None,
+            f"tables or arrays nested more than {MAX_TOML_DEPTH} levels deep; allowed: at most "
+            f"{MAX_TOML_DEPTH}",
+        )
+    return doc
+
+
+def _depth(doc: object) -> int:
+    """Nesting depth of parsed TOML up to ``MAX_TOML_DEPTH + 1``, without recursion."""
+    deepest, stack = 0, [(doc, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_TOML_DEPTH:
+            break
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def parse_scenario(data: bytes | str | Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as TOML text or as an already parsed mapping."""
+    """Validate a scenario given as TOML bytes or text, or as an already parsed mapping.
+
+    ``[meta] parameters_from = "<bundled scenario>"`` fills in the parameters and switches the
+    file does not list from that scenario.
+    """
     if isinstance(data, bytes):
-        data = data.decode("utf-8")
-    return parse_toml_model(Scenario, data, source)
+        data = decode_toml(data, source)
+    if isinstance(data, str):
+        data = parse_toml(data, source)
+    return parse_toml_model(Scenario, _with_base_parameters(data, source), source)
+
+
+def _with_base_parameters(data: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    meta = data.get("meta")
+    base_name = meta.get("parameters_from") if isinstance(meta, Mapping) else None
+    if base_name is None:
+        return data
+    bundled = bundled_scenarios()
+    if base_name not in bundled:
+        raise ConfigError(
+            source,
+            "meta.parameters_from",
+            f"unknown bundled scenario {base_name!r}; allowed: {', '.join(sorted(bundled))}",
+        )
+    base = load_scenario(base_name)
+    own_params = data.get("parameters")
+    own_mechs = data.get("mechanisms")
+    params = {k: v.model_dump(by_alias=True) for k, v in base.parameters.items()}
+    mechs = dict(base.mechanisms)
+    return {
+        **data,
+        "parameters": {**params, **own_params} if isinstance(own_params, Mapping) else params,
+        "mechanisms": {**mechs, **own_mechs} if isinstance(own_mechs, Mapping) else mechs,
+    }
 
 
 def parse_toml_model[M: BaseModel](model: type[M], data: str | Mapping[str, Any], source: str) -> M:
-    """Validate TOML text or a parsed mapping as ``model``; any error is a one-line ConfigError.
+    """Validate TOML text or a parsed mapping as ``model``; every mistake is one error line.
 
     The one way files are read into schemas (scenarios, experiment configs), so broken TOML and
-    schema errors read the same whatever the file.
+    schema errors read the same whatever the file. A model with a ``raw_problems(data)``
+    classmethod (``Scenario``) also has its cross-references checked when fields fail, so one
+    pass reports both.
+
+    Raises:
+        ConfigError: one mistake; ``ConfigErrors`` for several (one line each).
     """
     if isinstance(data, str):
-        try:
-            data = tomllib.loads(data)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(source, None, f"invalid TOML: {exc}") from None
+        data = parse_toml(data, source)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, source, data) from None
+        raise validation_error(exc, source, data, model) from None
 
 
-def validation_error(exc: ValidationError, source: str, data: Any) -> ConfigError:
-    """Turn pydantic's first error into a one-line ConfigError naming the field."""
-    errors = exc.errors()
-    err = errors[0]
+def validation_error(
+    exc: ValidationError, source: str, data: Any, model: type[BaseModel] | None = None
+) -> ConfigError:
+    """Every error of a pydantic ValidationError as ConfigErrors, one per field, file order."""
+    found: dict[str, ConfigError] = {}
+    cross_ran = False
+
+    def add(field: str | None, message: str) -> None:
+        key = field or ""
+        if key not in found:
+            found[key] = ConfigError(source, field or None, message)
+
+    errs = exc.errors()
+    for err in errs:
+        if err["type"] == "too_short" and any(
+            e["loc"][: len(err["loc"])] == err["loc"] and e is not err for e in errs
+        ):
+            continue  # "at least 2 regions after validation": their own errors say why
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, ScenarioProblems):
+            cross_ran = True
+            for field, message in cause.problems:
+                add(field, message)
+            continue
+        field, msg = _describe(err, data)
+        add(field, msg)
+    raw = getattr(model, "raw_problems", None)
+    if not cross_ran and raw is not None and isinstance(data, Mapping):
+        for field, message in raw(data):
+            if not any(field == f or field.startswith(f + ".") for f in found):
+                add(field, message)
+    errors = list(found.values())
+    return errors[0] if len(errors) == 1 else ConfigErrors(errors)
+
+
+def _describe(err: Any, data: Any) -> tuple[str, str]:
+    """A pydantic error as (field path, message with what is allowed)."""
     loc = _strip_type_tags(err["loc"])
     field = _field_path(loc, data)
     msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -91,12 +255,11 @@ def validation_error(exc: ValidationError, source: str, data: Any) -> ConfigErro
         msg = "unknown field; remove it or check its spelling"
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] == "finite_number":
+        msg = "must be a finite number (not inf or nan)"
     elif loc and isinstance(err.get("input"), str | int | float | bool):
         msg = f"{msg} (got {err['input']!r})"
-    others = {_strip_type_tags(e["loc"]) for e in errors} - {loc}
-    if others:
-        msg += f" (+{len(others)} more field{'s' if len(others) > 1 else ''} with errors)"
-    return ConfigError(source, field or None, msg)
+    return field, msg
 
 
 _TYPE_TAGS = {
@@ -121,17 +284,19 @@ def _strip_type_tags(loc: tuple) -> tuple:
 
 
 def _field_path(loc: tuple, data: Any) -> str:
-    """Render a pydantic location as ``regions[sinjar].population.kurd``."""
+    """Render a pydantic location as ``regions[sinjar].population.kurd`` or ``roads[a--b].a``."""
     out = ""
     node = data
+    table = ""
     for part in loc:
         if isinstance(part, int):
-            label = str(part)
+            label = f"{out}[{part}]"
             if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
-                label = str(node[part].get("id", part))
-            out += f"[{label}]"
+                label = out.removesuffix(table) + record_label(table, node[part], part)
+            out = label
             node = node[part] if isinstance(node, list) and part < len(node) else None
         else:
+            table = str(part)
             out += f".{part}" if out else str(part)
             node = node.get(part) if isinstance(node, dict) else None
     return out
@@ -178,36 +343,55 @@ def apply_overrides(
         return scenario
     params = dict(scenario.parameters)
     mechs = dict(scenario.mechanisms)
+    errors: list[ConfigError] = []
     for key, raw in overrides.items():
-        name = key.removeprefix("parameters.")
-        if name.startswith("mechanisms."):
-            mech = name.removeprefix("mechanisms.")
-            field = f"mechanisms.{mech}"
-            if mech not in mechs:
-                allowed = ", ".join(sorted(mechs))
-                raise ConfigError(
-                    scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
-                )
-            mechs[mech] = _as_bool(raw, scenario_source, field, origin)
-            continue
-        field = f"parameters.{name}"
-        if name not in params:
-            raise ConfigError(
-                scenario_source,
-                field,
-                f"unknown parameter ({origin}); allowed: a parameter of the scenario "
-                f"(see `escalation-sim params`) or mechanisms.<switch>",
-            )
-        spec = params[name]
-        value = _as_number(raw, spec.is_int, scenario_source, field, origin)
-        if not spec.min <= value <= spec.max:
-            raise ConfigError(
-                scenario_source,
-                field,
-                f"{value} is out of range ({origin}); allowed: {spec.min} to {spec.max}",
-            )
-        params[name] = spec.model_copy(update={"value": value})
+        try:
+            _override(params, mechs, key, raw, scenario_source, origin)
+        except ConfigError as exc:
+            errors.append(exc)  # every bad override at once
+    raise_errors(errors)
     return scenario.model_copy(update={"parameters": params, "mechanisms": mechs})
+
+
+def _override(
+    params: dict[str, Parameter],
+    mechs: dict[str, bool],
+    key: str,
+    raw: Any,
+    scenario_source: str,
+    origin: str,
+) -> None:
+    """Apply one override to ``params`` or ``mechs``, or raise its ConfigError."""
+    name = key.removeprefix("parameters.")
+    if name.startswith("mechanisms."):
+        mech = name.removeprefix("mechanisms.")
+        field = f"mechanisms.{mech}"
+        if mech not in mechs:
+            allowed = ", ".join(sorted(mechs))
+            raise ConfigError(
+                scenario_source, field, f"unknown mechanism ({origin}); allowed: {allowed}"
+            )
+        mechs[mech] = _as_bool(raw, scenario_source, field, origin)
+        return
+    field = f"parameters.{name}"
+    if name not in params:
+        near = allowed_ids(name, params)
+        raise ConfigError(
+            scenario_source,
+            field,
+            f"unknown parameter ({origin}); allowed: a parameter of the scenario "
+            f"(see `escalation-sim params`) or mechanisms.<switch>"
+            + (f"; {near}" if near.startswith("did you mean") else ""),
+        )
+    spec = params[name]
+    value = _as_number(raw, spec.is_int, scenario_source, field, origin)
+    if not spec.min <= value <= spec.max:
+        raise ConfigError(
+            scenario_source,
+            field,
+            f"{value} is out of range ({origin}); allowed: {spec.min} to {spec.max}",
+        )
+    params[name] = spec.model_copy(update={"value": value})
 
 
 def _as_bool(raw: Any, source: str, field: str, origin: str) -> bool:

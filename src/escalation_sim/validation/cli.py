@@ -35,7 +35,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "--arrest-rule",
         choices=("literal", "floor"),
         default="literal",
-        help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion",
+        help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion (default literal)",
     )
     e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
     e.add_argument("--ticks", type=cli._positive_int, default=500, help="ticks (default 500)")
@@ -47,7 +47,12 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="change an input, e.g. shape=disk or j_max=15 (repeatable)",
     )
-    e.add_argument("--out", type=Path, default=Path("results/validation/epstein"))
+    e.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/validation/epstein"),
+        help="output directory (default results/validation/epstein)",
+    )
     e.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     e.set_defaults(func=cmd_epstein)
 
@@ -61,7 +66,12 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
     )
     h.add_argument("--seeds", type=cli._positive_int, default=20, help="runs (default 20)")
     h.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
-    h.add_argument("--out", type=Path, default=Path("results/validation/hindcast"))
+    h.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/validation/hindcast"),
+        help="output directory (default results/validation/hindcast)",
+    )
     h.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     h.set_defaults(func=cmd_hindcast)
 
@@ -75,9 +85,21 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument("--seeds", type=cli._positive_int, default=50, help="runs (default 50)")
     t.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
-    t.add_argument("--scenario", default=None, help="bundled name or path (default 2024)")
-    t.add_argument("--weeks", type=cli._positive_int, default=None, help="weeks per run")
-    t.add_argument("--out", type=Path, default=Path("results/validation/tails"))
+    t.add_argument(
+        "--scenario", default=None, help="bundled name or path (default iraq_syria_2024)"
+    )
+    t.add_argument(
+        "--weeks",
+        type=cli._positive_int,
+        default=None,
+        help="weeks per run (default: the scenario's meta.weeks)",
+    )
+    t.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/validation/tails"),
+        help="output directory (default results/validation/tails)",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     t.set_defaults(func=cmd_tails)
 
