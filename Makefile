@@ -24,8 +24,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	@touch $@
 
+# The dev install also registers the notebooks' kernel "escalation-sim" inside .venv, so
+# `.venv/bin/jupyter-execute notebooks/*.ipynb` (headless, no `make notebook`) finds it.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name escalation-sim \
+		--display-name "Python (escalation-sim)" > /dev/null
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

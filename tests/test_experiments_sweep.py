@@ -177,7 +177,15 @@ def test_report_files(serial_sweep, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["baseline", "border_hardening", "syria_collapse", "border_x_collapse", "sensitivity"]
+    "name",
+    [
+        "baseline",
+        "border_hardening",
+        "syria_collapse",
+        "border_x_collapse",
+        "sensitivity",
+        "robust_border",
+    ],
 )
 def test_shipped_configs_run(tmp_path, name):
     out = tmp_path / name
@@ -188,6 +196,11 @@ def test_shipped_configs_run(tmp_path, name):
     assert (out / "report.md").is_file() and (out / "summary.csv").is_file()
     if name == "border_x_collapse":
         assert (out / "figures" / "heatmap.png").is_file()
+    if name == "robust_border":  # regret and satisficing per lever setting
+        table = pd.read_csv(out / "robustness.csv")
+        assert len(table) == 3 * 2 and {"max_regret", "satisficing_low"} <= set(table.columns)
+        assert (out / "figures" / "robustness.png").is_file()
+        assert "## Robustness of the lever settings" in (out / "report.md").read_text()
     if name == "sensitivity":  # Morris screening and Sobol indices from one sweep
         indices = pd.read_csv(out / "indices.csv")
         assert set(indices["method"]) == {"sobol", "morris"}

@@ -18,7 +18,7 @@ from typing import Any
 from escalation_sim.check import add_check
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments import limits as lim
-from escalation_sim.experiments.cli import add_report, add_sweep
+from escalation_sim.experiments.cli import add_discover, add_report, add_sweep
 from escalation_sim.viz.server import add_viz
 
 EXIT_CONFIG = 2
@@ -215,7 +215,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 COMMANDS.append(add_viz)
 COMMANDS.append(add_check)  # validate a file without running it (escalation_sim.check)
-COMMANDS += [add_sweep, add_report]  # experiments in batch (escalation_sim.experiments)
+COMMANDS += [add_sweep, add_report, add_discover]  # experiments in batch (experiments/)
 
 
 def build_parser() -> argparse.ArgumentParser:

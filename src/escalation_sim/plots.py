@@ -6,9 +6,10 @@ inside the browser view alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 if TYPE_CHECKING:
     from escalation_sim.agents import ArmedForce
@@ -49,8 +51,110 @@ PANELS: dict[str, list[tuple[str, str]]] = {
         ("israeli_strikes_syria", "strikes, militias in Syria"),
         ("israeli_strikes_iraq", "strikes on Iraq"),
     ],
-    "Escalation ladder (Iraq)": [("escalation_level", "level 0-4")],
+    "Escalation ladder (Iraq)": [("escalation_level", "rung")],
 }
+
+#: The unit on the y axis of each panel.
+PANEL_UNITS: dict[str, str] = {
+    "ISIS fighters": "fighters",
+    "ISIS attacks / week": "attacks per week",
+    "Infiltrations into Iraq / week": "crossings per week (groups)",
+    "Iraqi militia fighters in Syria": "fighters",
+    "Launches and Israeli strikes / week": "launches or strikes per week",
+    "Escalation ladder (Iraq)": "rung",
+}
+
+#: Panels whose values are counts (integer ticks).
+COUNT_PANELS = frozenset(
+    {
+        "ISIS attacks / week",
+        "Infiltrations into Iraq / week",
+        "Launches and Israeli strikes / week",
+        "Escalation ladder (Iraq)",
+    }
+)
+
+#: The rungs of the escalation ladder for Iraq (``escalation_sim.outcomes``).
+LADDER_RUNGS: dict[int, str] = {
+    0: "0 calm",
+    1: "1 militia activity",
+    2: "2 strikes in Syria",
+    3: "3 strikes on Iraq",
+    4: "4 strike campaign",
+}
+
+COLLAPSE_COLOUR = "#7F3C8D"
+THRESHOLD_COLOUR = "#B22222"
+
+
+def thousands(value: float, _pos: object = None) -> str:
+    """A tick or table number with thousands separators, never in scientific notation."""
+    if not np.isfinite(value):
+        return ""
+    if abs(value - round(value)) < 1e-9 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1 else f"{value:.2g}"
+
+
+def format_axis(ax: Axes, axis: str = "y", integer: bool = False) -> None:
+    """Plain numbers with thousands separators on ``axis``; whole-number ticks if ``integer``."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(thousands))
+    if integer:
+        target.set_major_locator(MaxNLocator(integer=True))
+
+
+def ladder_axis(ax: Axes, axis: str = "y") -> None:
+    """A fixed 0-4 axis whose ticks name the rungs of the escalation ladder."""
+    rungs = list(LADDER_RUNGS)
+    if axis == "y":
+        ax.set_ylim(-0.2, 4.2)
+        ax.set_yticks(rungs, [LADDER_RUNGS[r] for r in rungs], fontsize=7)
+    else:
+        ax.set_xlim(-0.5, 4.5)
+        ax.set_xticks(rungs, [LADDER_RUNGS[r] for r in rungs], fontsize=7, rotation=20)
+
+
+def collapse_week(params: Mapping[str, Any] | None) -> int | None:
+    """The week of the Syrian collapse when the run has one (severity above 0), else None."""
+    if not params or float(params.get("syria_collapse", 0) or 0) <= 0:
+        return None
+    week = params.get("syria_collapse_week")
+    return None if week is None else int(week)
+
+
+def mark_collapse(ax: Axes, x: float | pd.Timestamp, week: int, label: bool = True) -> None:
+    """A vertical line at the Syrian collapse."""
+    ax.axvline(
+        x,  # type: ignore[arg-type]
+        color=COLLAPSE_COLOUR,
+        ls=":",
+        lw=1.2,
+        label=f"Syrian collapse (week {week})" if label else None,
+    )
+
+
+def mark_resurgence_attacks(ax: Axes, params: Mapping[str, Any] | None) -> None:
+    """The attack rate above which (sustained) ISIS resurgence is declared."""
+    if not params or "resurgence_attacks" not in params:
+        return
+    ax.axhline(
+        float(params["resurgence_attacks"]),
+        color=THRESHOLD_COLOUR,
+        ls="--",
+        lw=1,
+        label=f"resurgence: mean {thousands(float(params['resurgence_attacks']))}/week over "
+        f"{params.get('resurgence_weeks', '?')} weeks",
+    )
+
+
+def run_title(scenario: str, seed: int, overrides: Mapping[str, Any] | None = None) -> str:
+    """Title of a single run's figure: the scenario, the seed and the overrides."""
+    if overrides:
+        what = ", ".join(f"{k} = {v}" for k, v in sorted(overrides.items()))
+    else:
+        what = "no overrides"
+    return f"{scenario}, seed {seed}; {what}"
 
 
 def draw_panel(
@@ -63,38 +167,79 @@ def draw_panel(
 ) -> None:
     """Draw one panel of weekly outcomes: each ``(column, label)`` of ``series`` against ``x``.
 
-    The escalation ladder is drawn as steps on a fixed 0-4 axis; columns missing from ``ts`` are
-    skipped. ``fontsize``: the title's; the legend's is 2 points smaller.
+    The escalation ladder is drawn as steps on a fixed 0-4 axis whose ticks name the rungs;
+    counts get whole-number ticks, every number thousands separators; columns missing from
+    ``ts`` are skipped. ``fontsize``: the title's; the legend's is 2 points smaller.
     """
     for column, label in series:
         if column not in ts:
             continue
         if column == "escalation_level":
             ax.step(x, ts[column], where="post", label=label, color="#8B0000")
-            ax.set_ylim(-0.2, 4.2)
+            ladder_axis(ax)
         else:
             ax.plot(x, ts[column], label=label, lw=1.4)
+    if not any(column == "escalation_level" for column, _ in series):
+        format_axis(ax, "y", integer=title in COUNT_PANELS)
+        ax.set_ylim(bottom=0)
     ax.set_title(title, fontsize=fontsize)
+    if title in PANEL_UNITS:
+        ax.set_ylabel(PANEL_UNITS[title], fontsize=fontsize - 2)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=fontsize - 2, loc="upper left")
 
 
-def timeseries_figure(ts: pd.DataFrame, title: str = "") -> Figure:
-    """Six panels of the main weekly outcomes against the calendar date."""
-    fig = Figure(figsize=(13, 7.5), layout="constrained")
-    axes = fig.subplots(2, 3, sharex=True).ravel()
+def always_zero(ts: pd.DataFrame, series: list[tuple[str, str]]) -> bool:
+    """True when every column of a panel is zero (or missing) in every week."""
+    cols = [c for c, _ in series if c in ts]
+    return not cols or not bool((ts[cols].fillna(0).to_numpy() != 0).any())
+
+
+def timeseries_figure(
+    ts: pd.DataFrame, title: str = "", params: Mapping[str, Any] | None = None
+) -> Figure:
+    """Panels of the main weekly outcomes against the calendar date.
+
+    Panels that stay at zero through the run are left out (the figure says which). With the
+    run's ``params`` the Syrian collapse is marked (a dotted line at its week) and so is the
+    attack rate that counts as a resurgence.
+    """
+    shown = {k: v for k, v in PANELS.items() if not always_zero(ts, v)}
+    empty = [k for k in PANELS if k not in shown]
+    n = max(1, len(shown))
+    ncols = 3 if n > 4 else 2
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(4.4 * ncols, 3.5 * nrows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel())
+    for ax in axes[len(shown) :]:
+        ax.set_visible(False)
     x = pd.to_datetime(ts["date"]) if "date" in ts else ts["week"]
-    for ax, (panel, series) in zip(axes, PANELS.items(), strict=True):
+    week = collapse_week(params)
+    at = None
+    if week is not None and "week" in ts:
+        rows = np.flatnonzero(ts["week"].to_numpy() == week)
+        at = x.iloc[rows[0]] if len(rows) else None
+    for ax, (panel, series) in zip(axes, shown.items(), strict=False):
+        if panel == "ISIS attacks / week":
+            mark_resurgence_attacks(ax, params)
+        if at is not None and week is not None:
+            mark_collapse(ax, at, week)
         draw_panel(ax, x, ts, panel, series)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    if title:
-        fig.suptitle(title)
+        spec = ax.get_subplotspec()
+        if spec is not None and spec.is_last_row():  # the x axis is shared
+            ax.set_xlabel("date" if "date" in ts else "week", fontsize=8)
+    note = f"Always zero in this run, not drawn: {', '.join(empty)}." if empty else ""
+    if title or note:
+        fig.suptitle("\n".join(t for t in (title, note) if t), fontsize=10)
     return fig
 
 
-def plot_timeseries(ts: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+def plot_timeseries(
+    ts: pd.DataFrame, path: str | Path, title: str = "", params: Mapping[str, Any] | None = None
+) -> Path:
     """Save ``timeseries_figure`` as PNG."""
-    fig = timeseries_figure(ts, title)
+    fig = timeseries_figure(ts, title, params)
     fig.savefig(path, dpi=110, format="png")
     return Path(path)
 
@@ -221,8 +366,10 @@ def draw_map(model: EscalationModel, ax: Axes, show_units: bool = True) -> MapMa
                 zorder=6,
                 gid=f"map-units-{kind}",
             )
+    names = {a.id: a.name for a in model.spec.actors}
+    names.setdefault("ungoverned", "ungoverned")
     handles = [
-        Line2D([], [], marker="o", ls="", color=c, label=k, markersize=7)
+        Line2D([], [], marker="o", ls="", color=c, label=names.get(k, k), markersize=7)
         for k, c in CONTROLLER_COLOURS.items()
         if k in set(model.controller)
     ]

@@ -14,6 +14,7 @@ import pandas as pd
 
 from escalation_sim.model import EscalationModel
 from escalation_sim.outcomes import run_outcomes
+from escalation_sim.scenario.loader import resolve_scenario_path
 from escalation_sim.scenario.schema import Scenario
 
 
@@ -29,6 +30,9 @@ class RunResult:
         seed: The seed of the run.
         scenario: The scenario's name.
         model: The model itself (kept for inspection; ``None`` when not kept).
+        overrides: The overrides asked for (what the title of the run's figure names).
+        scenario_path: The scenario file (``None`` when given a ``Scenario`` object), whose path
+            and hash ``outcomes.json`` records (``escalation_sim.provenance``).
     """
 
     timeseries: pd.DataFrame
@@ -38,6 +42,8 @@ class RunResult:
     seed: int
     scenario: str
     model: EscalationModel | None = field(default=None, repr=False)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    scenario_path: Path | None = None
 
 
 def run(
@@ -61,6 +67,7 @@ def run(
         events: Build the table of events (a sweep, which does not store them, skips it).
     """
     model = EscalationModel(scenario, overrides, rng=seed)
+    scenario_path = None if isinstance(scenario, Scenario) else resolve_scenario_path(scenario)
     horizon = int(weeks if weeks is not None else model.spec.meta.weeks)
     if progress:
         from tqdm import tqdm
@@ -78,6 +85,8 @@ def run(
         seed=int(seed),
         scenario=model.spec.meta.name,
         model=model if keep_model else None,
+        overrides=dict(overrides or {}),
+        scenario_path=scenario_path,
     )
 
 
@@ -125,7 +134,12 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
         written.append(
             write_atomic(
                 out / "timeseries.png",
-                lambda p: plotting.plot_timeseries(result.timeseries, p, title=result.scenario),
+                lambda p: plotting.plot_timeseries(
+                    result.timeseries,
+                    p,
+                    title=plotting.run_title(result.scenario, result.seed, result.overrides),
+                    params=result.parameters,
+                ),
             )
         )
         if model is not None:
@@ -134,13 +148,22 @@ def write_run(result: RunResult, out: Path, plots: bool = True) -> list[Path]:
 
 
 def _outcomes_doc(result: RunResult) -> dict[str, Any]:
+    from escalation_sim.provenance import provenance
+
     return {
         "scenario": result.scenario,
         "seed": result.seed,
         "weeks": int(result.timeseries["week"].iloc[-1]),
+        "overrides": {k: _jsonable(v) for k, v in result.overrides.items()},
         "outcomes": result.outcomes,
         "parameters": result.parameters,
+        "provenance": provenance(result.scenario_path),
     }
+
+
+def _jsonable(value: Any) -> Any:
+    """An override as JSON holds it (``--set`` gives strings; the API numbers or booleans)."""
+    return value if isinstance(value, bool | int | float | str) else str(value)
 
 
 def write_atomic(path: Path, write: Callable[[Path], object], durable: bool = False) -> Path:

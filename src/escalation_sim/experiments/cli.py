@@ -171,3 +171,65 @@ def cmd_report(args: argparse.Namespace) -> int:
         for path in written:
             print(f"  wrote {path}")
     return 0
+
+
+def add_discover(sub: argparse._SubParsersAction) -> None:
+    """``escalation-sim discover``: scenario discovery (PRIM, CART) over a sweep's runs."""
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery over a sweep: where in the design an outcome is concentrated",
+        description="Find boxes in the space of a sweep's design parameters where an outcome "
+        "of interest is concentrated: PRIM (EMA Workbench) or CART (scikit-learn), with extra-"
+        "trees feature scores. Cases are the design points (each with the share of its runs of "
+        "interest); boxes are fitted on the even seed indices and checked on the odd ones. "
+        "Writes DIR/discovery/ (boxes.csv, trajectory.csv, feature_scores.csv, figures) and "
+        "rewrites DIR/report.md with a section on it. Needs the discovery extra: pip install "
+        "'escalation-sim[discovery]'.",
+    )
+    p.add_argument("dir", type=Path, help="sweep directory")
+    p.add_argument(
+        "--outcome",
+        required=True,
+        help="run-level outcome, e.g. isis_resurgence (see escalation_sim.RUN_OUTCOMES)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="a run is of interest when a numeric outcome is above this (default: the runs' "
+        "80th percentile; ignored for yes/no outcomes)",
+    )
+    p.add_argument("--method", choices=["prim", "cart"], default="prim", help="default prim")
+    p.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        help="PRIM: the box keeps at least this share of the cases of interest (default 0.5)",
+    )
+    p.add_argument("--no-report", action="store_true", help="do not rewrite report.md")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(func=cmd_discover)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Run scenario discovery on a sweep directory and add it to the report."""
+    from escalation_sim.errors import ConfigError
+    from escalation_sim.experiments.discovery import discover
+    from escalation_sim.experiments.results import load_results
+
+    if not 0 < args.min_coverage <= 1:
+        raise ConfigError("--min-coverage", None, f"{args.min_coverage} must be in (0, 1]")
+    results = load_results(args.dir)
+    written = discover(
+        results,
+        args.outcome,
+        args.threshold,
+        args.method,
+        min_coverage=args.min_coverage,
+    )
+    if not args.no_report:
+        written += results.report()
+    if not args.quiet:
+        for path in written:
+            print(f"  wrote {path}")
+    return 0

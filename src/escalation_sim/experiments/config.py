@@ -136,6 +136,22 @@ class ReportTable(_Table):
     )
 
 
+class Robustness(_Table):
+    """The ``[robustness]`` table: which design parameters are levers, which uncertainties.
+
+    Every lever setting must be run in every state of the world (a grid design over both).
+    """
+
+    levers: list[str] = Field(min_length=1, description="design parameters a decision sets")
+    uncertainties: list[str] = Field(
+        default_factory=list, description="design parameters nobody controls (states of the world)"
+    )
+    outcome: str = Field("isis_resurgence", description="a yes/no outcome to keep low")
+    target: float = Field(
+        0.2, ge=0.0, le=1.0, description="satisficing: probability at or below this is acceptable"
+    )
+
+
 class ExperimentConfig(_Table):
     """An experiment config file (TOML), as validated by pydantic.
 
@@ -158,6 +174,7 @@ class ExperimentConfig(_Table):
     baseline: dict[str, Value] = Field(default_factory=dict)
     analysis: Analysis = Field(default_factory=Analysis)
     report: ReportTable = Field(default_factory=ReportTable)
+    robustness: Robustness | None = None
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -340,6 +357,7 @@ def resolve(
             f"{len(design.points):,} design points x {config.seeds.per_point:,} seeds = "
             f"{exp.runs_total:,} runs; allowed: at most {lim.grouped(lim.MAX_RUNS)} runs per sweep",
         )
+    _check_robustness(exp, src)
     return exp
 
 
@@ -384,6 +402,38 @@ def _check_design_size(config: ExperimentConfig, domains: Mapping[str, Domain], 
         )
 
 
+def _check_robustness(exp: Experiment, source: str) -> None:
+    rob = exp.config.robustness
+    if rob is None:
+        return
+    params = list(exp.design.parameters)
+    for key in ("levers", "uncertainties"):
+        for i, name in enumerate(getattr(rob, key)):
+            if name not in params:
+                raise ConfigError(
+                    source,
+                    f"robustness.{key}[{i}]",
+                    f"{name!r} is not a design parameter; allowed: {', '.join(params) or 'none'}",
+                )
+    both = sorted(set(rob.levers) & set(rob.uncertainties))
+    if both:
+        raise ConfigError(
+            source, "robustness.uncertainties", f"{both[0]!r} is also a lever; name it once"
+        )
+    if exp.design.sampler != "grid":
+        raise ConfigError(
+            source,
+            "robustness",
+            "needs every lever setting run in every state of the world: a grid design",
+        )
+    if rob.outcome not in exp.config.outcomes or rob.outcome != "isis_resurgence":
+        raise ConfigError(
+            source,
+            "robustness.outcome",
+            "allowed: isis_resurgence (a yes/no outcome), listed in outcomes",
+        )
+
+
 def scenario_domains(scenario: Scenario) -> dict:
     """Every parameter and mechanism switch of a scenario as a ``Domain``, default its value.
 
@@ -404,12 +454,33 @@ def scenario_domains(scenario: Scenario) -> dict:
     return out
 
 
-def _load_scenario(ref: str, source: str) -> Scenario:
+def _scenario_ref(ref: str, source: str) -> str:
+    """A config's scenario reference, a relative path taken relative to the config file."""
     path = Path(ref)
     if ref not in bundled_scenarios() and not path.is_absolute() and source != "<config>":
         candidate = Path(source).parent / path  # paths are relative to the config file
         if candidate.is_file():
-            ref = str(candidate)
+            return str(candidate)
+    return ref
+
+
+def sweep_provenance(exp: Experiment) -> dict[str, Any]:
+    """The provenance record of a sweep (``escalation_sim.provenance``).
+
+    The scenario file and its hash, the git commit, the versions; the file is None when it
+    cannot be found any more.
+    """
+    from escalation_sim.provenance import provenance
+
+    try:
+        path: Path | None = resolve_scenario_path(_scenario_ref(exp.config.scenario, exp.source))
+    except ConfigError:
+        path = None
+    return provenance(path)
+
+
+def _load_scenario(ref: str, source: str) -> Scenario:
+    ref = _scenario_ref(ref, source)
     try:
         resolve_scenario_path(ref)
     except ConfigError as exc:

@@ -27,6 +27,8 @@ from concurrent.futures import ProcessPoolExecutor as _Pool
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from escalation_sim.experiments.mainguard import unguarded_script
+
 #: Modules the fork server imports once, so each worker starts without importing them again;
 #: the first ties the fork server's life to the sweep's (module ``lifeline``).
 PRELOAD = ["escalation_sim.experiments.forkserver_lifeline", "escalation_sim.experiments.tasks"]
@@ -131,7 +133,9 @@ class ProcessExecutor(Executor):
     Args:
         workers: Number of worker processes (default: all cores).
         in_flight: Tasks submitted ahead per worker (keeps workers busy, memory bounded).
-        start_method: ``forkserver`` (default on POSIX), ``spawn`` or ``fork``.
+        start_method: ``forkserver`` (default on POSIX), ``spawn`` or ``fork``; ``fork`` by
+            default for a script without an ``if __name__ == "__main__":`` guard, whose
+            workers would otherwise run it again (``mainguard``).
     """
 
     def __init__(
@@ -141,6 +145,8 @@ class ProcessExecutor(Executor):
         self.in_flight = max(1, in_flight)
         methods = multiprocessing.get_all_start_methods()
         self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
+        if start_method is None and "fork" in methods and unguarded_script():
+            self.start_method = "fork"  # workers must not re-run the script (mainguard.py)
         self.name = f"{self.workers} processes"
         self._pool: _Pool | None = None
         self.cooperative_stop = True  # an exception inside pool.submit can cut a worker's start

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from escalation_sim.experiments import plots
+from escalation_sim.experiments.brief import brief
 from escalation_sim.experiments.design import DesignPoint
+from escalation_sim.experiments.html import markdown_to_html
 from escalation_sim.experiments.store import atomic_write
 
 if TYPE_CHECKING:
@@ -48,11 +52,12 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
         written.append(_csv(indices, out / "indices.csv"))
     figures: list[tuple[str, str, str]] = []  # (file, title, caption)
 
-    def save(fig: Figure, name: str, title: str, caption: str) -> None:
+    def save(fig: Figure, name: str, title: str, caption: str, listed: bool = True) -> None:
         path = figdir / name
         atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
         written.append(path)
-        figures.append((f"figures/{name}", title, caption))
+        if listed:  # else the section that drew it embeds it (figure_lines)
+            figures.append((f"figures/{name}", title, caption))
 
     conf = f"{exp.config.analysis.confidence:.0%}"
     params = exp.design.parameters
@@ -111,9 +116,96 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
             else "mu*: mean absolute elementary effect (importance); sigma: its spread "
             "(interactions or non-linearity)",
         )
-    text = render_markdown(results, summary, effects, indices, figures)
+    from escalation_sim.experiments.brief import contrasts_frame
+
+    table = contrasts_frame(results.runs, exp)
+    if not table.empty:
+        written.append(_csv(table, out / "contrasts.csv"))
+    extra: list[str] = []
+    for section in (_robustness_section, _survival_section, _discovery_section):
+        extra += section(results, out, save, written)
+    text = render_markdown(results, summary, effects, indices, figures, extra)
     written.append(atomic_write(out / "report.md", lambda p: p.write_text(text)))
+    page = markdown_to_html(text, out, title=exp.config.title or exp.name)
+    written.append(atomic_write(out / "report.html", lambda p: p.write_text(page)))
     return written
+
+
+Saver = Callable[..., None]
+
+
+def figure_lines(name: str, title: str, caption: str) -> list[str]:
+    """Markdown embedding ``figures/NAME`` under a heading, with its caption."""
+    return [f"### {title}", "", f"![{title}](figures/{name})", "", caption, ""]
+
+
+def _robustness_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """Regret and satisficing of the lever settings, for a config with ``[robustness]``."""
+    if results.experiment.config.robustness is None:
+        return []
+    from escalation_sim.experiments import robustness
+
+    table = robustness.analyse(results.runs, results.experiment)
+    written.append(_csv(table, out / "robustness.csv"))
+    caption = (
+        "Left: the largest regret of each lever setting over the states of the world (how much "
+        "higher its probability of resurgence is than the best setting's in the worst world "
+        "for it); right: the share of the states of the world where it keeps the probability "
+        "at or below the target. Bars: bootstrap intervals over seeds."
+    )
+    title = "Regret and satisficing of each lever setting"
+    save(robustness.figure(table, results.experiment), "robustness.png", title, caption, False)
+    return [
+        *robustness.section(table, results.experiment),
+        *figure_lines("robustness.png", title, caption),
+    ]
+
+
+def _survival_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """Kaplan-Meier curves of the times to events, per lever setting."""
+    from escalation_sim.experiments import survival
+
+    events = survival.event_times(results)
+    if events.empty:
+        return []
+    curves = survival.curves(events, results.experiment)
+    written.append(_csv(curves, out / "survival.csv"))
+    lines = survival.section(curves, results.experiment)
+    title = "Time to events"
+    caption = (
+        "Share of runs in which the event has not yet happened, week by week (Kaplan-Meier, "
+        "runs without the event censored at the horizon); band: its pointwise interval."
+    )
+    shown, idle = survival.drawn_events(curves)
+    if shown:
+        save(survival.figure(curves, results.experiment), "survival.png", title, caption, False)
+        lines += figure_lines("survival.png", title, caption)
+    else:
+        lines += [
+            f"No curve to draw: {', '.join(idle)}: in no run, or in every run from week 0.",
+            "",
+        ]
+    rungs = survival.rung_shares(results)
+    if not rungs.empty:
+        written.append(_csv(rungs, out / "rungs.csv"))
+        title = "Rung of the escalation ladder by week"
+        caption = "Share of the runs on each rung of the escalation ladder in each week."
+        save(survival.rungs_figure(rungs, results.experiment), "rungs.png", title, caption, False)
+        lines += figure_lines("rungs.png", title, caption)
+    return lines
+
+
+def _discovery_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """The section of a scenario discovery run earlier (``escalation-sim discover``)."""
+    from escalation_sim.experiments import discovery
+
+    return discovery.report_section(out)
 
 
 def chosen_points(exp: Experiment, summary: pd.DataFrame) -> list[DesignPoint]:
@@ -149,9 +241,15 @@ def chosen_points(exp: Experiment, summary: pd.DataFrame) -> list[DesignPoint]:
 
 
 def distribution_figure(runs: pd.DataFrame, exp: Experiment) -> Figure:
-    """Histograms of the summarised outcomes over the baseline's runs."""
-    outcomes = list(exp.config.outcomes)
-    fig = Figure(figsize=(13, 2.6 * math.ceil(len(outcomes) / 4) + 0.6), layout="constrained")
+    """Histograms of the summarised outcomes over the baseline's runs (zero ones left out)."""
+    everything = list(exp.config.outcomes)
+    zero = [
+        o
+        for o in everything
+        if o != "isis_resurgence" and not (runs[o].dropna().astype(float) != 0).any()
+    ]
+    outcomes = [o for o in everything if o not in zero] or everything[:1]
+    fig = Figure(figsize=(13, 2.6 * math.ceil(len(outcomes) / 4) + 0.8), layout="constrained")
     axes = fig.subplots(math.ceil(len(outcomes) / 4), 4, squeeze=False).ravel()
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
@@ -160,12 +258,19 @@ def distribution_figure(runs: pd.DataFrame, exp: Experiment) -> Figure:
         if outcome == "isis_resurgence":
             k = int(values.sum())
             ax.bar(["no", "yes"], [len(values) - k, k], color=["#4C72B0", "#C44E52"])
+            ax.set_xlabel("resurgence", fontsize=7)
         else:
             ax.hist(values, bins=min(20, max(5, len(values) // 3)), color="#4C72B0")
             ax.axvline(values.mean(), color="k", lw=1, label="mean")
+            ax.set_xlabel(plots.outcome_unit(outcome), fontsize=7)
+            plots.value_axis(ax, outcome, "x")
+        ax.set_ylabel("runs", fontsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(plots.outcome_label(outcome), fontsize=8)
         ax.tick_params(labelsize=7)
-    fig.suptitle(f"Baseline ({exp.design.baseline.label()}): {len(runs)} runs")
+    fig.suptitle(
+        f"Baseline ({exp.design.baseline.label()}): {len(runs)} runs" + plots.zero_note(zero)
+    )
     return fig
 
 
@@ -179,8 +284,9 @@ def render_markdown(
     effects: pd.DataFrame,
     indices: pd.DataFrame | None,
     figures: list[tuple[str, str, str]],
+    extra: list[str] | None = None,
 ) -> str:
-    """The text of ``report.md``."""
+    """The text of ``report.md``: the brief first, then the experiment and its numbers."""
     exp = results.experiment
     c = exp.config
     conf = f"{c.analysis.confidence:.0%}"
@@ -202,6 +308,7 @@ def render_markdown(
             "figures below use what is there; rerun the sweep command to finish it.",
             "",
         ]
+    lines += brief(runs, exp, summary)
     lines += ["## The experiment", "", "| | |", "|---|---|"]
     for key, value in _experiment_rows(results, n_failed):
         lines.append(f"| {key} | {value} |")
@@ -213,6 +320,7 @@ def render_markdown(
     lines += _effects_section(exp, effects, conf)
     if indices is not None:
         lines += _indices_section(exp, indices, conf)
+    lines += extra or []
     if n_failed:
         lines += _failures_section(results)
     lines += _reading_section(exp, conf)
@@ -250,7 +358,32 @@ def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, st
             f"{len(results.runs)} stored of {exp.runs_total} "
             f"({len(d.points)} points x {s.per_point} seeds); {n_failed} failed",
         ),
+        *_provenance_rows(results.manifest),
     ]
+    return rows
+
+
+def _provenance_rows(manifest: dict) -> list[tuple[str, str]]:
+    """Where the runs came from: the scenario file and its hash, the commit, the versions."""
+    prov = manifest.get("provenance")
+    if not prov:
+        return []
+    scen = prov.get("scenario") or {}
+    rows = []
+    if scen.get("path"):
+        rows.append(("scenario file", f"`{scen['path']}` (sha256 `{scen['sha256'][:16]}`)"))
+    commit = prov.get("git_commit")
+    rows.append(
+        (
+            "code",
+            "not a git checkout"
+            if commit is None
+            else f"git commit `{commit[:12]}`"
+            + (" with uncommitted changes" if prov.get("git_dirty") else ""),
+        )
+    )
+    versions = prov.get("versions") or {}
+    rows.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
     return rows
 
 
@@ -403,8 +536,8 @@ def _indices_section(exp: Experiment, indices: pd.DataFrame, conf: str) -> list[
         ]
         for _, r in morris.iterrows():
             out.append(
-                f"| {r['outcome']} | `{r['parameter']}` | {r['mu_star']:.3g} ± "
-                f"{r['mu_star_conf']:.2g} | {r['sigma']:.3g} |"
+                f"| {r['outcome']} | `{r['parameter']}` | {number(r['mu_star'])} ± "
+                f"{number(r['mu_star_conf'])} | {number(r['sigma'])} |"
             )
     return [*out, ""]
 
@@ -485,6 +618,11 @@ def _files_section(results: SweepResults) -> list[str]:
             if exp.design.sampler in ("sobol", "morris")
             else ""
         ),
+        "- `contrasts.csv`: the brief's contrasts; `survival.csv`: the Kaplan-Meier curves; "
+        "`rungs.csv`: the share of runs on each rung by week"
+        + ("; `robustness.csv`: regret and satisficing" if exp.config.robustness else "")
+        + "; `discovery/`: scenario discovery (`escalation-sim discover`).",
+        "- `report.html`: this report as one page, figures embedded (opens offline).",
         "",
         "Reproduce with:",
         "",
@@ -544,8 +682,22 @@ def _num(outcome: str, value: float, signed: bool = False) -> str:
         return "n/a"
     if outcome == "isis_resurgence":
         return f"{_pp(value)} pp" if signed else f"{value:.0%}"
-    text = f"{value:+.3g}" if signed else f"{value:.3g}"
-    return text
+    return number(value, signed)
+
+
+def number(value: float, signed: bool = False) -> str:
+    """A number as report.md prints it: thousands separators, never scientific notation."""
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    v = float(value)
+    sign = "+" if signed else ""
+    if abs(v) >= 100:
+        return f"{v:{sign},.0f}"
+    if abs(v) >= 10:
+        return f"{v:{sign},.1f}"
+    if abs(v) >= 0.01 or v == 0:
+        return f"{v:{sign}.2f}"
+    return f"{v:{sign}.4f}"
 
 
 def _pp(share: float) -> str:
@@ -562,14 +714,15 @@ def _ci(outcome: str, row) -> str:
         if "effect" in row.index:
             return f"[{_pp(lo)}, {_pp(hi)} pp]"
         return f"[{lo:.0%}, {hi:.0%}]"
-    return f"[{lo:.3g}, {hi:.3g}]"
+    signed = "effect" in row.index
+    return f"[{number(lo, signed)}, {number(hi, signed)}]"
 
 
 def _fmt(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.4g}" if abs(v) < 1000 else number(v)
     return str(v)
 
 

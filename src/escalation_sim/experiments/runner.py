@@ -25,7 +25,12 @@ from typing import Any
 import pyarrow as pa
 
 from escalation_sim.errors import ConfigError
-from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
+from escalation_sim.experiments.config import (
+    Experiment,
+    ExperimentConfig,
+    resolve,
+    sweep_provenance,
+)
 from escalation_sim.experiments.executors import Executor, StopRequest, make_executor
 from escalation_sim.experiments.integrity import check_sweep_dir, expected_runs
 from escalation_sim.experiments.results import SweepResults, load_results
@@ -124,6 +129,7 @@ def run_sweep(
         schemas=schemas,
         versions=_versions(),
     )
+    manifest["provenance"] = sweep_provenance(exp)  # not compared on resume: the first run's
     store = SweepStore.open_for_sweep(out, manifest, resume=resume)
     own_executor = executor is None
     stop = StopRequest()
