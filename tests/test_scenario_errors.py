@@ -174,6 +174,24 @@ def test_several_bad_overrides_come_together(capsys):
     assert "parameters.syria_collapse" in lines[1] and "0.0 to 1.0" in lines[1]
 
 
+def test_parameters_and_switches_the_model_lacks_come_together(base):
+    from escalation_sim import EscalationModel
+
+    data = copy.deepcopy(base)
+    del data["parameters"]["ct_rate"], data["parameters"]["attack_rate"]
+    data["parameters"]["not_a_rate"] = dict(data["parameters"]["ct_half"])
+    del data["mechanisms"]["recruitment"]
+    with pytest.raises(ConfigErrors) as err:
+        EscalationModel(parse_scenario(data, source="s.toml"))
+    fields = [e.field for e in err.value.errors]
+    assert fields == [
+        "parameters.attack_rate",
+        "parameters.ct_rate",
+        "parameters.not_a_rate",
+        "mechanisms.recruitment",
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # check: warnings, exit 0
 

@@ -37,7 +37,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from escalation_sim import outcomes
 from escalation_sim.agents import ArmedForce, CommandLink, IsisCell, StateActor, affinity_distance
-from escalation_sim.errors import ConfigError
+from escalation_sim.errors import ConfigError, raise_errors
 from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS
 from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-exported)
 from escalation_sim.params import Params
@@ -504,25 +504,23 @@ def _routes(w: World, here: int) -> Routes | None:
 
 
 def _check_complete(spec: Scenario, source: str) -> None:
-    missing = sorted(REQUIRED_PARAMETERS - set(spec.parameters))
-    if missing:
-        raise ConfigError(
-            source, f"parameters.{missing[0]}", "required by the model but missing from the file"
+    """Every parameter and switch the model reads, and no other: all the mistakes at once."""
+    errors = [
+        ConfigError(source, f"parameters.{name}", "required by the model but missing from the file")
+        for name in sorted(REQUIRED_PARAMETERS - set(spec.parameters))
+    ]
+    errors += [
+        ConfigError(source, f"parameters.{name}", "unknown parameter; the model reads no such name")
+        for name in sorted(set(spec.parameters) - REQUIRED_PARAMETERS)
+    ]
+    errors += [
+        ConfigError(source, f"mechanisms.{name}", "switch missing; allowed: true or false")
+        for name in sorted(set(MECHANISMS) - set(spec.mechanisms))
+    ]
+    errors += [
+        ConfigError(
+            source, f"mechanisms.{name}", f"unknown mechanism; allowed: {', '.join(MECHANISMS)}"
         )
-    unknown = sorted(set(spec.parameters) - REQUIRED_PARAMETERS)
-    if unknown:
-        raise ConfigError(
-            source, f"parameters.{unknown[0]}", "unknown parameter; the model reads no such name"
-        )
-    missing_m = sorted(set(MECHANISMS) - set(spec.mechanisms))
-    if missing_m:
-        raise ConfigError(
-            source, f"mechanisms.{missing_m[0]}", "switch missing; allowed: true or false"
-        )
-    unknown_m = sorted(set(spec.mechanisms) - set(MECHANISMS))
-    if unknown_m:
-        raise ConfigError(
-            source,
-            f"mechanisms.{unknown_m[0]}",
-            f"unknown mechanism; allowed: {', '.join(MECHANISMS)}",
-        )
+        for name in sorted(set(spec.mechanisms) - set(MECHANISMS))
+    ]
+    raise_errors(errors)
