@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_CONFIG, f"error: {self.prog}: {message} (see --help)\n")
 
 
-def _int_at_least(
+def int_at_least(
     minimum: int, what: str = "an integer", maximum: int | None = None
 ) -> Callable[[str], int]:
     """An argparse type: an integer (ASCII digits) from ``minimum`` to ``maximum``."""
@@ -57,11 +57,12 @@ def _int_at_least(
 
 
 #: argparse types the subcommands share (``experiments``, ``validation`` and this module's).
-positive_int = _int_at_least(1)
-seed_int = _int_at_least(0, "an integer seed", maximum=lim.MAX_SEED)
+positive_int = int_at_least(1)
+seed_int = int_at_least(0, "an integer seed", maximum=lim.MAX_SEED)
 # The old private names, for code written before they were public.
 _positive_int, _seed = positive_int, seed_int
-_weeks = _int_at_least(1, maximum=lim.MAX_WEEKS)  # the schema's cap on a run's length
+weeks_int = int_at_least(1, maximum=lim.MAX_WEEKS)  # the schema's cap on a run's length
+_int_at_least = int_at_least  # the old private name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,10 +91,10 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         help="override a parameter (border_hardening=0.9) or a switch "
         "(mechanisms.militia_autonomy=false); repeatable",
     )
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--weeks",
-        type=_weeks,
+        type=weeks_int,
         default=None,
         help=f"weeks to simulate, at most {lim.MAX_WEEKS:,} (default: the scenario's meta.weeks, "
         "104 for iraq_syria_2024)",

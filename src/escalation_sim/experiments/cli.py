@@ -19,7 +19,7 @@ EXIT_RUNS_FAILED = 1
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
     """``escalation-sim sweep``: run an experiment config in batch."""
-    from escalation_sim.cli import _int_at_least, _weeks, positive_int
+    from escalation_sim.cli import int_at_least, positive_int, weeks_int
     from escalation_sim.experiments import limits as lim
 
     p = sub.add_parser(
@@ -52,20 +52,20 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--seeds",
-        type=_int_at_least(1, maximum=lim.MAX_SEEDS),
+        type=int_at_least(1, maximum=lim.MAX_SEEDS),
         default=None,
         help="seeds per point, a quick trial (default: the config's seeds.per_point; "
         f"at most {lim.MAX_SEEDS:,})",
     )
     p.add_argument(
         "--weeks",
-        type=_weeks,
+        type=weeks_int,
         default=None,
         help="weeks per run, a quick trial (default: the config's weeks, else the scenario's)",
     )
     p.add_argument(
         "--chunk-runs",
-        type=_int_at_least(1, maximum=lim.MAX_CHUNK_RUNS),
+        type=int_at_least(1, maximum=lim.MAX_CHUNK_RUNS),
         default=500,
         help="runs per Parquet chunk, rounded up to whole tasks (default 500)",
     )

@@ -17,7 +17,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
     from escalation_sim import cli
     from escalation_sim.experiments import limits as lim
 
-    runs = cli._int_at_least(1, maximum=lim.MAX_VALIDATION_SEEDS)
+    runs = cli.int_at_least(1, maximum=lim.MAX_VALIDATION_SEEDS)
 
     p = sub.add_parser(
         "validate",
@@ -41,10 +41,10 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         default="literal",
         help="C/A as printed (literal) or floor(C/A) as in NetLogo's Rebellion (default literal)",
     )
-    e.add_argument("--seed", type=cli._seed, default=0, help="random seed (default 0)")
+    e.add_argument("--seed", type=cli.seed_int, default=0, help="random seed (default 0)")
     e.add_argument(
         "--ticks",
-        type=cli._int_at_least(1, maximum=lim.MAX_EPSTEIN_TICKS),
+        type=cli.int_at_least(1, maximum=lim.MAX_EPSTEIN_TICKS),
         default=500,
         help=f"ticks (default 500, at most {lim.MAX_EPSTEIN_TICKS:,})",
     )
@@ -74,7 +74,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
     h.add_argument("--seeds", type=runs, default=20, help="runs (default 20, at most 10,000)")
-    h.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
     h.add_argument(
         "--out",
         type=Path,
@@ -93,13 +93,13 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "DIR/events_pooled.parquet, DIR/fit.json, DIR/fit.md and DIR/ccdf.png.",
     )
     t.add_argument("--seeds", type=runs, default=50, help="runs (default 50, at most 10,000)")
-    t.add_argument("--seed", type=cli._seed, default=0, help="root seed (default 0)")
+    t.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
     t.add_argument(
         "--scenario", default=None, help="bundled name or path (default iraq_syria_2024)"
     )
     t.add_argument(
         "--weeks",
-        type=cli._weeks,
+        type=cli.weeks_int,
         default=None,
         help="weeks per run (default: the scenario's meta.weeks)",
     )
