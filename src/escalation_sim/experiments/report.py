@@ -122,7 +122,12 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
     if not table.empty:
         written.append(_csv(table, out / "contrasts.csv"))
     extra: list[str] = []
-    for section in (_robustness_section, _survival_section, _discovery_section):
+    for section in (
+        _robustness_section,
+        _uncertainty_section,
+        _survival_section,
+        _discovery_section,
+    ):
         extra += section(results, out, save, written)
     text = render_markdown(results, summary, effects, indices, figures, extra)
     written.append(atomic_write(out / "report.md", lambda p: p.write_text(text)))
@@ -196,6 +201,20 @@ def _survival_section(
         caption = "Share of the runs on each rung of the escalation ladder in each week."
         save(survival.rungs_figure(rungs, results.experiment), "rungs.png", title, caption, False)
         lines += figure_lines("rungs.png", title, caption)
+    return lines
+
+
+def _uncertainty_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """Seed noise against parameter uncertainty, for a config with ``[uncertainty]``."""
+    if results.experiment.config.uncertainty is None:
+        return []
+    from escalation_sim.experiments import uncertainty
+
+    lines, path = uncertainty.report_section(results.runs, results.experiment, out)
+    if path is not None:
+        written.append(path)
     return lines
 
 
