@@ -57,6 +57,8 @@ from escalation_sim.scenario.schema import Scenario
 
 KIND = "escalation-sim calibration"
 POSTERIOR = "posterior.csv"
+#: What to install when scikit-learn is missing.
+INSTALL = "pip install 'escalation-sim[calibrate]'"
 POSTERIOR_META = "posterior.json"
 
 
@@ -559,6 +561,12 @@ def calibrate(
     executor: Executor | None = None,
 ) -> CalibrationResult:
     """Run a calibration into ``out`` (module docstring); resumes what ``out`` already holds."""
+    try:
+        import sklearn  # noqa: F401  (the emulators)
+    except ImportError:
+        raise ConfigError(
+            "calibrate", None, f"needs scikit-learn, which is not installed: {INSTALL}"
+        ) from None
     calibrator = Calibrator(
         cal, out, workers=workers, resume=resume, progress=progress, executor=executor
     )

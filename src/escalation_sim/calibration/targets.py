@@ -87,7 +87,8 @@ def build_targets(
         s = tables.series()
         keep = _in_window(s["start"], s["end"], first, hi) & ~s["beyond_cutoff"].astype(bool)
         s = s[keep]
-        specs = [obs_op.COMPARISONS.get(str(k), obs_op._NONE) for k in s["source_key"]]
+        none = obs_op.Comparison(None, None, "none")
+        specs = [obs_op.COMPARISONS.get(str(k), none) for k in s["source_key"]]
         ops = [
             c.incidents if q == "incidents" else c.deaths
             for c, q in zip(specs, s["quantity"], strict=True)
