@@ -202,9 +202,14 @@ def test_rolling_origin_scores_the_held_out_months(tmp_path: Path) -> None:
 
 
 def test_full_config_resolves() -> None:
+    from escalation_sim.check import check_file
+
     cal = resolve_calibration(FULL)
     assert cal.until <= LAST_DAY and cal.scenario.meta.name == "hindcast_2013"
     assert len(cal.priors) >= 5
+    for path in (FULL, TINY):
+        report = check_file(path)
+        assert report.kind == "calibration" and not report.errors, report.errors
 
 
 def test_experiment_draws_parameters_from_the_posterior(reference: Path, tmp_path: Path) -> None:
