@@ -38,6 +38,10 @@ def _calibrate(out: Path, *extra: str) -> int:
     return main(["calibrate", str(TINY), "--out", str(out), *ARGS, *extra])
 
 
+def _posterior_only(out: Path, *extra: str) -> int:
+    return _calibrate(out, "--no-report", *extra)
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("calib") / "serial"
@@ -62,10 +66,17 @@ def test_outputs_and_posterior(reference: Path) -> None:
     assert len(figs) == len(patterns)  # a posterior predictive figure for every pattern
     report = (reference / "report.md").read_text()
     assert "## Posterior" in report and "[uncertainty]" in report
+    import tomllib
+
+    values = tomllib.loads((reference / "calibrated_parameters.toml").read_text())["parameters"]
+    assert set(values) == set(meta["parameters"])
+    for name, table in values.items():
+        assert table["value"] == pytest.approx(meta["summary"][name]["median"], rel=1e-5)
+        assert table["source"].startswith("calibrated: ")
 
 
 def test_same_posterior_on_two_workers(reference: Path, tmp_path: Path) -> None:
-    assert _calibrate(tmp_path / "two", "--workers", "2") == 0
+    assert _posterior_only(tmp_path / "two", "--workers", "2") == 0
     a = (reference / "posterior.csv").read_bytes()
     assert (tmp_path / "two" / "posterior.csv").read_bytes() == a
 
@@ -73,7 +84,7 @@ def test_same_posterior_on_two_workers(reference: Path, tmp_path: Path) -> None:
 def test_killed_and_resumed_gives_the_same_posterior(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "escalation_sim.cli", "calibrate", str(TINY), "--out", str(out)]
-    cmd += [*ARGS, "--workers", "1"]
+    cmd += [*ARGS, "--workers", "1", "--no-report"]
     env = {**os.environ, "ESCALATION_SIM_FAILPOINT": "runs-committed:8"}  # mid wave 2
     killed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert killed.returncode == -9, killed.stderr[-2000:]

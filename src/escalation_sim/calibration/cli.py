@@ -54,6 +54,11 @@ def add_calibrate(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="rolling origin: predict and score (until, DATE] (replaces window.holdout_until)",
     )
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="skip report.md and the figures (the posterior only)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     add_cluster_options(p)
     p.set_defaults(func=cmd_calibrate)
@@ -64,7 +69,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from escalation_sim.calibration.config import resolve_calibration
     from escalation_sim.calibration.engine import calibrate
     from escalation_sim.calibration.holdout import run_holdout, skill_summary
-    from escalation_sim.calibration.report import write_report
+    from escalation_sim.calibration.report import write_calibrated_values, write_report
     from escalation_sim.experiments.cluster import executor_from_args
 
     cal = resolve_calibration(args.config, until=args.until)
@@ -117,7 +122,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     priors = cal.priors
     values = {n: float(cal.scenario.parameters[n].value) for n in priors}
     command = "escalation-sim calibrate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
-    report = write_report(result, priors, values, holdout, scores, command)
+    write_calibrated_values(result.meta, out)
+    report = out / "posterior.csv"
+    if not args.no_report:
+        report = write_report(result, priors, values, holdout, scores, command)
     if not args.quiet:
         m = result.meta
         print(

@@ -335,3 +335,32 @@ def _num(v: float) -> str:
     if abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:.3g}"
+
+
+def write_calibrated_values(meta: dict[str, Any], out: Path) -> Path:
+    """``DIR/calibrated_parameters.toml``: each parameter's posterior median, ready for a scenario.
+
+    Paste its tables over the scenario's (or apply them with ``--set``): each keeps the
+    scenario's range and doc, and says where its value came from in ``source``.
+    """
+    lines = [
+        f"# Posterior medians of calibration {meta['name']} (scenario {meta['scenario']}, record "
+        f"{meta['window']['start']} to {meta['window']['until']}); 5-95% in the comments.",
+        "# Replace `value` and `source` of these parameters in a scenario TOML.",
+        "",
+    ]
+    ints = set(meta.get("integer_parameters", []))
+    for name, s in meta["summary"].items():
+        value = round(s["median"]) if name in ints else float(f"{s['median']:.6g}")
+        lines += [
+            f"[parameters.{name}]",
+            f"value = {value}  # 5-95%: {s['p05']:.6g} to {s['p95']:.6g}; "
+            f"was {s['scenario_value']:.6g}",
+            f'source = "calibrated: posterior median of {meta["name"]} '
+            f"(history matching to the record {meta['window']['start']} to "
+            f'{meta["window"]["until"]}; docs/calibration.md)"',
+            "",
+        ]
+    path = out / "calibrated_parameters.toml"
+    atomic_write(path, lambda p: p.write_text("\n".join(lines)))
+    return path
