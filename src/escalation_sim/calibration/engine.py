@@ -454,6 +454,13 @@ class Calibrator:
                 atomic_write(path, lambda p, d=design: d.to_csv(p, index=False))
                 t0 = time.perf_counter()
                 runs = self._run_wave(wave, design, executor)
+                if not (runs["status"] == "ok").any():
+                    first = runs["error"].iloc[0] if len(runs) else "no runs"
+                    raise ConfigError(
+                        self.out / f"wave-{wave:02d}",
+                        None,
+                        f"every run of wave {wave} failed; first error: {first}",
+                    )
                 info["seconds"] = time.perf_counter() - t0
                 info["runs"] = len(runs)
                 info["run_seconds_mean"] = float(runs["seconds"].mean())
