@@ -26,6 +26,7 @@ gives the same posterior serially, on two workers, or killed and resumed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -299,39 +300,15 @@ class Calibrator:
         atomic_write(self.out / "targets.csv", lambda p: tt.to_csv(p, index=False))
 
     def _wave_store(self, wave: int, design: pd.DataFrame) -> SweepStore:
-        runs_total = len(design) * self.cfg.seeds.per_point
         identity = {
             "calibration": self.cal.identity_hash(),
             "wave": wave,
             "design": design.round(12).to_dict(orient="list"),
         }
-        digest = json.dumps(identity, sort_keys=True, default=str)
-        import hashlib
-
-        schema = self._runs_schema()
-        manifest = make_manifest(
-            config=self.cfg.model_dump(mode="json"),
-            config_source=self.cal.source,
-            config_hash=hashlib.sha256(digest.encode()).hexdigest(),
-            identity=identity,
-            scenario={"name": self.cal.scenario.meta.name},
-            runs_total=runs_total,
-            schemas={"runs": schema, "timeseries": pa.schema([])},
-            versions={},
+        runs_total = len(design) * self.cfg.seeds.per_point
+        return open_store(
+            self.out / f"wave-{wave:02d}", self.cal, identity, runs_total, len(self.targets)
         )
-        return SweepStore.open_for_sweep(self.out / f"wave-{wave:02d}", manifest)
-
-    def _runs_schema(self) -> pa.Schema:
-        fields = [
-            ("point_id", pa.string()),
-            ("seed_index", pa.int64()),
-            ("seed", pa.int64()),
-            ("status", pa.string()),
-            ("error", pa.string()),
-            ("seconds", pa.float64()),
-        ]
-        fields += [(f"t{j:04d}", pa.float64()) for j in range(len(self.targets))]
-        return pa.schema(fields)
 
     # ---------------------------------------------------------------- designs
 
@@ -395,51 +372,21 @@ class Calibrator:
         return self._executor or make_executor(self.workers)
 
     def _run_wave(self, wave: int, design: pd.DataFrame, executor: Executor) -> pd.DataFrame:
+        per = self.cfg.seeds.per_point
+        specs = [
+            PointSpec(
+                str(row.point_id),
+                i,
+                tuple(float(getattr(row, n)) for n in self.names),
+                tuple((s, derive_seed(self.cfg.seeds.root, wave, i, s)) for s in range(per)),
+            )
+            for i, row in enumerate(design.itertuples(index=False))
+        ]
+        desc = f"wave {wave}/{self.cfg.waves.count}"
         store = self._wave_store(wave, design)
-        try:
-            done = store.completed()
-            done_keys = set(zip(done["point_id"], done["seed_index"], strict=True))
-            per = self.cfg.seeds.per_point
-            specs = []
-            for i, row in enumerate(design.itertuples(index=False)):
-                pid = str(row.point_id)
-                seeds = tuple(
-                    (s, derive_seed(self.cfg.seeds.root, wave, i, s))
-                    for s in range(per)
-                    if (pid, s) not in done_keys
-                )
-                if seeds:
-                    values = tuple(float(getattr(row, n)) for n in self.names)
-                    specs.append(PointSpec(pid, i, values, seeds))
-            total = len(design) * per
-            bar = self._bar(wave, total, len(done))
-            try:
-                for rows in executor.map_unordered(run_point, ((self.job, s) for s in specs)):
-                    table = pa.Table.from_pylist(rows, schema=store.schema("runs"))
-                    store.write_chunk(table, None)
-                    if bar is not None:
-                        bar.update(len(rows))
-            finally:
-                if bar is not None:
-                    bar.close()
-            runs = store.read_runs()
-        finally:
-            store.close()
+        runs = run_into_store(store, self.job, specs, executor, desc if self.progress else None)
         runs = runs.merge(design, on="point_id", how="left")
         return runs.sort_values(["point_id", "seed_index"], ignore_index=True)
-
-    def _bar(self, wave: int, total: int, done: int) -> Any:
-        if not self.progress:
-            return None
-        from tqdm import tqdm
-
-        return tqdm(
-            total=total,
-            initial=done,
-            desc=f"wave {wave}/{self.cfg.waves.count}",
-            unit="run",
-            leave=True,
-        )
 
     def run(self) -> CalibrationResult:
         """Run (or finish) every wave, weight the last one, write the posterior."""
@@ -548,6 +495,78 @@ class Calibrator:
         }
 
 
+def runs_schema(n_targets: int) -> pa.Schema:
+    """Columns of a calibration store's runs: keys, status, seconds, one ``tNNNN`` per target."""
+    fields = [
+        ("point_id", pa.string()),
+        ("seed_index", pa.int64()),
+        ("seed", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("seconds", pa.float64()),
+    ]
+    return pa.schema(fields + [(f"t{j:04d}", pa.float64()) for j in range(n_targets)])
+
+
+def open_store(
+    root: Path, cal: Calibration, identity: dict[str, Any], runs_total: int, n_targets: int
+) -> SweepStore:
+    """A ``SweepStore`` of calibration runs (a wave, the hold-out); another identity is refused."""
+    digest = json.dumps(identity, sort_keys=True, default=str)
+    manifest = make_manifest(
+        config=cal.config.model_dump(mode="json"),
+        config_source=cal.source,
+        config_hash=hashlib.sha256(digest.encode()).hexdigest(),
+        identity=identity,
+        scenario={"name": cal.scenario.meta.name},
+        runs_total=runs_total,
+        schemas={"runs": runs_schema(n_targets), "timeseries": pa.schema([])},
+        versions={},
+    )
+    return SweepStore.open_for_sweep(root, manifest)
+
+
+def run_into_store(
+    store: SweepStore,
+    job: CalibJob,
+    specs: list[PointSpec],
+    executor: Executor,
+    progress: str | None = None,
+) -> pd.DataFrame:
+    """Run the specs' runs not yet in ``store`` on ``executor``; return every run, sorted.
+
+    Each finished parameter set is committed as one chunk, so a kill loses only the sets
+    running. ``progress``: the progress bar's label (no bar without one). Closes the store.
+    """
+    try:
+        done = store.completed()
+        keys = set(zip(done["point_id"], done["seed_index"], strict=True))
+        todo = []
+        for s in specs:
+            left = tuple(x for x in s.seeds if (s.point_id, x[0]) not in keys)
+            if left:
+                todo.append(PointSpec(s.point_id, s.index, s.values, left))
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            total = sum(len(s.seeds) for s in specs)
+            bar = tqdm(total=total, initial=len(done), desc=progress, unit="run")
+        try:
+            schema = store.schema("runs")
+            for rows in executor.map_unordered(run_point, ((job, s) for s in todo)):
+                store.write_chunk(pa.Table.from_pylist(rows, schema=schema), None)
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
+            if bar is not None:
+                bar.close()
+        runs = store.read_runs()
+    finally:
+        store.close()
+    return runs.sort_values(["point_id", "seed_index"], ignore_index=True)
+
+
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     """The ``q`` quantile of ``values`` under ``weights`` (inverse of the weighted CDF)."""
     if len(values) == 0:
@@ -558,25 +577,20 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(v[min(int(np.searchsorted(cdf, q)), len(v) - 1)])
 
 
-def calibrate(
-    cal: Calibration,
-    out: str | Path,
-    *,
-    workers: int | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    executor: Executor | None = None,
-) -> CalibrationResult:
-    """Run a calibration into ``out`` (module docstring); resumes what ``out`` already holds."""
+def calibrate(cal: Calibration, out: str | Path, **options: Any) -> CalibrationResult:
+    """Run a calibration into ``out`` (module docstring); resumes what ``out`` already holds.
+
+    Options (``Calibrator``'s): ``workers`` (local processes; default all cores), ``resume``
+    (require ``out`` to hold this calibration), ``progress`` (bars on stderr, default on),
+    ``executor`` (any sweep executor, e.g. ``experiments.cluster.DaskExecutor``).
+    """
     try:
         import sklearn  # noqa: F401  (the emulators)
     except ImportError:
         raise ConfigError(
             "calibrate", None, f"needs scikit-learn, which is not installed: {INSTALL}"
         ) from None
-    calibrator = Calibrator(
-        cal, out, workers=workers, resume=resume, progress=progress, executor=executor
-    )
+    calibrator = Calibrator(cal, out, **options)
     check_before_cutoff(calibrator.targets)
     return calibrator.run()
 

@@ -24,18 +24,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from escalation_sim.calibration.config import Calibration, check_window, weeks_until
 from escalation_sim.calibration.engine import (
     CalibJob,
     draw_posterior,
     iter_runs,
-    run_point,
+    open_store,
+    run_into_store,
 )
 from escalation_sim.calibration.targets import build_targets, check_before_cutoff, transform
 from escalation_sim.experiments.executors import Executor, make_executor
-from escalation_sim.experiments.store import SweepStore, atomic_write, make_manifest
+from escalation_sim.experiments.store import atomic_write
 
 HOLDOUT_TAG = 7001
 
@@ -113,61 +113,18 @@ def run_holdout(
     )
     draws = draw_posterior(posterior, meta, hc.draws, cal.config.seeds.root + HOLDOUT_TAG)
     specs = list(iter_runs(job, draws, hc.seeds, cal.config.seeds.root, HOLDOUT_TAG))
-    fields = [
-        ("point_id", pa.string()),
-        ("seed_index", pa.int64()),
-        ("seed", pa.int64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("seconds", pa.float64()),
-    ] + [(f"t{j:04d}", pa.float64()) for j in range(len(targets))]
-    schema = pa.schema(fields)
-    import hashlib
-    import json
-
     identity = {
         "calibration": cal.identity_hash(),
         "holdout_until": str(holdout_until),
         "draws": [list(s.values) for s in specs],
         "seeds": hc.seeds,
     }
-    manifest = make_manifest(
-        config=cal.config.model_dump(mode="json"),
-        config_source=cal.source,
-        config_hash=hashlib.sha256(
-            json.dumps(identity, sort_keys=True, default=str).encode()
-        ).hexdigest(),
-        identity=identity,
-        scenario={"name": cal.scenario.meta.name},
-        runs_total=len(specs) * hc.seeds,
-        schemas={"runs": schema, "timeseries": pa.schema([])},
-        versions={},
-    )
-    store = SweepStore.open_for_sweep(out / "holdout", manifest)
+    store = open_store(out / "holdout", cal, identity, len(specs) * hc.seeds, len(targets))
     own = executor is None
     ex = executor or make_executor(workers)
     try:
-        done = store.completed()
-        keys = set(zip(done["point_id"], done["seed_index"], strict=True))
-        todo = []
-        for s in specs:
-            left = tuple(x for x in s.seeds if (s.point_id, x[0]) not in keys)
-            if left:
-                todo.append(type(s)(s.point_id, s.index, s.values, left))
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(specs) * hc.seeds, initial=len(done), desc="hold-out", unit="run")
-        for rows in ex.map_unordered(run_point, ((job, s) for s in todo)):
-            store.write_chunk(pa.Table.from_pylist(rows, schema=schema), None)
-            if bar is not None:
-                bar.update(len(rows))
-        if bar is not None:
-            bar.close()
-        runs = store.read_runs()
+        runs = run_into_store(store, job, specs, ex, "hold-out" if progress else None)
     finally:
-        store.close()
         if own:
             ex.close()
     runs = runs[runs["status"] == "ok"].sort_values(["point_id", "seed_index"])
