@@ -57,6 +57,11 @@ def test_outputs_and_posterior(reference: Path) -> None:
     for name, (lo, hi) in [(n, meta["summary"][n]["prior"]) for n in meta["parameters"]]:
         assert post[name].between(lo, hi).all()
     assert meta["window"]["until"] == "2013-06-30"
+    nroy = reference / "not_ruled_out.csv"
+    assert nroy.exists() == (meta["not_ruled_out"] > 0)
+    if nroy.exists():
+        equal = read_posterior(nroy)[0]["weight"]
+        assert np.allclose(equal, 1 / len(equal)) and len(equal) == meta["not_ruled_out"]
     for f in ("report.md", "predictive.csv", "figures/marginals.png", "figures/correlations.png"):
         assert (reference / f).is_file(), f
     pred = pd.read_csv(reference / "predictive.csv")

@@ -61,6 +61,8 @@ POSTERIOR = "posterior.csv"
 #: What to install when scikit-learn is missing.
 INSTALL = "pip install 'escalation-sim[calibrate]'"
 POSTERIOR_META = "posterior.json"
+#: The last wave's sets not ruled out by their runs, equally weighted (needs posterior.json).
+NROY = "not_ruled_out.csv"
 
 
 @dataclass(frozen=True)
@@ -423,6 +425,11 @@ class Calibrator:
         posterior = self.weights(last)
         meta = self._meta(posterior, waves)
         atomic_write(self.out / POSTERIOR, lambda p: posterior.to_csv(p, index=False))
+        nroy = posterior[posterior["implausibility"] <= self.cfg.waves.cutoff].copy()
+        nroy["weight"] = 1.0 / max(1, len(nroy))
+        meta["not_ruled_out"] = len(nroy)
+        if len(nroy):  # history matching's own answer: every set not ruled out, equal weights
+            atomic_write(self.out / NROY, lambda p: nroy.to_csv(p, index=False))
         atomic_write(self.out / POSTERIOR_META, lambda p: p.write_text(json.dumps(meta, indent=1)))
         atomic_write(self.out / "waves.json", lambda p: p.write_text(json.dumps(waves, indent=1)))
         return CalibrationResult(self.out, posterior, meta, self.targets, history, waves)

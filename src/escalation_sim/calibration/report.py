@@ -213,7 +213,9 @@ def write_report(
     lines += [
         f"- {meta['targets']} targets in {len(meta['patterns'])} patterns; "
         f"{len(names)} parameters; {meta['sets']} parameter sets in the posterior, effective "
-        f"sample size {meta['effective_sample_size']:.1f}.",
+        f"sample size {meta['effective_sample_size']:.1f}; {meta.get('not_ruled_out', 0)} of "
+        f"them not ruled out by their runs (implausibility at most the cutoff"
+        + (", in `not_ruled_out.csv`)." if meta.get("not_ruled_out") else ")."),
         f"- Errors (log(1 + x) scale): observation {meta['errors']['observation']}, "
         f"discrepancy {meta['errors']['discrepancy']}; seeds per set "
         f"{meta['seeds']['per_point']}, root {meta['seeds']['root']}.",
