@@ -268,3 +268,17 @@ def test_missing_posterior_is_one_line(tmp_path: Path, capsys) -> None:
     assert main(["sweep", str(cfg), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "uncertainty.posterior" in err[0] and "u.toml" in err[0]
+
+
+def test_fast_series_values_equal_the_observation_operator() -> None:
+    from escalation_sim.calibration.targets import series_values
+    from escalation_sim.observed import counterparts
+    from escalation_sim.run import run
+
+    targets = build_targets(dt.date(2013, 1, 1), dt.date(2015, 12, 31), ("series",))
+    result = run("hindcast_2013", seed=4, weeks=156)
+    fast = series_values(targets.series, result.events, result.timeseries)
+    slow = counterparts(result.events, result.timeseries, targets.series)["model"]
+    slow.index = [str(i) for i in slow.index]
+    assert len(slow) >= 20
+    assert np.allclose(fast.reindex(slow.index), slow, equal_nan=True)

@@ -221,9 +221,7 @@ def model_values(
     out = np.full(len(t), np.nan)
     kinds = t["kind"].to_numpy()
     if (kinds == "series").any():
-        rows = obs_op.counterparts(events, weekly, targets.series, actor)
-        values = rows["model"].astype(float)
-        values.index = [str(i) for i in values.index]
+        values = series_values(targets.series, events, weekly, actor)
         mask = kinds == "series"
         out[mask] = values.reindex(t.loc[mask, "key"]).to_numpy()
     mask = kinds == "ged_monthly"
@@ -267,3 +265,69 @@ def residuals(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     below = np.where(y < lo, y - lo, 0.0)
     above = np.where(y > hi, y - hi, 0.0)
     return np.nan_to_num(below + above, nan=0.0)
+
+
+#: ``series()``'s country -> the model's country codes (as the observation operator reads them).
+COUNTRY_CODES = {"Iraq": ("IRQ",), "Syria": ("SYR",), "Iraq+Syria": ("IRQ", "SYR")}
+#: Operators :func:`series_values` sums from sorted attack dates (the rest: ``observed.operate``).
+_CUMULATIVE = frozenset(
+    {"ged", "ged_armed", "incidents", "per_day", "per_quarter", "deaths", "armed_deaths"}
+    | {"civilian_deaths"}
+)
+
+
+def series_values(
+    rows: pd.DataFrame, events: pd.DataFrame, weekly: pd.DataFrame, actor: str = obs_op.ISIS
+) -> pd.Series:
+    """``observed.counterparts``'s ``model`` for ``rows`` (index as strings), computed fast.
+
+    The same operators (``observed.operate``) on the same attacks, but each period's sums come
+    from cumulative sums over the attacks sorted by date (two binary searches a row instead of
+    a filter of every attack): a run to 2024 has some 200 rows and 6,000 attacks.
+    """
+    attacks = obs_op.model_attacks(events, actor)
+    armed = (attacks["violence_type"] == obs_op.ARMED).to_numpy()
+    deaths = attacks["deaths"].to_numpy(dtype=float)
+    columns = {
+        "ged": (deaths >= 1).astype(float),
+        "ged_armed": ((deaths >= 1) & armed).astype(float),
+        "incidents": np.ones(len(attacks)),
+        "deaths": deaths,
+        "armed_deaths": np.where(armed, deaths, 0.0),
+        "civilian_deaths": np.where(~armed, deaths, 0.0),
+    }
+    country = attacks["country"].to_numpy()
+    dates = attacks["date"].to_numpy()
+    cache: dict[tuple[str, ...], tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+    values = {}
+    none = obs_op.Comparison(None, None, "none")
+    for idx, r in rows.iterrows():
+        spec = obs_op.COMPARISONS.get(str(r["source_key"]), none)
+        op = spec.incidents if r["quantity"] == "incidents" else spec.deaths
+        codes = COUNTRY_CODES[str(r["country"])] if op else ()
+        start, end = pd.Timestamp(r["start"]), pd.Timestamp(r["end"])
+        if op is None:
+            values[str(idx)] = np.nan
+            continue
+        if op not in _CUMULATIVE:
+            values[str(idx)] = obs_op.operate(op, attacks, weekly, codes, start, end)
+            continue
+        if codes not in cache:
+            sel = np.isin(country, codes)
+            order = np.argsort(dates[sel], kind="stable")
+            cums = {
+                k: np.concatenate([[0.0], np.cumsum(v[sel][order])]) for k, v in columns.items()
+            }
+            cache[codes] = (dates[sel][order], cums)
+        d, cums = cache[codes]
+        i0 = int(np.searchsorted(d, start.to_datetime64(), "left"))
+        i1 = int(np.searchsorted(d, end.to_datetime64(), "right"))
+        base = {"per_day": "incidents", "per_quarter": "incidents"}.get(op, op)
+        v = float(cums[base][i1] - cums[base][i0])
+        days = (end - start).days + 1
+        if op == "per_day":
+            v /= days
+        elif op == "per_quarter":
+            v /= days / (365.25 / 4)
+        values[str(idx)] = v
+    return pd.Series(values, dtype=float)
