@@ -104,7 +104,7 @@ notebook-clear: $(VENV)/.installed-dev
 
 # The calibration of docs/calibration.md: the rolling-origin check (fit to 2013-2019, predict and
 # score 2020 to 26 November 2024), then the calibration to the whole record before the model's
-# start. Each resumes where it stopped if interrupted (run it again). About 40 minutes in all on 2
+# start. Each resumes where it stopped if interrupted (run it again). About 25 minutes in all on 2
 # idle cores (docs/calibration.md, "Run time").
 $(VENV)/.installed-calibrate: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[calibrate]"
