@@ -121,7 +121,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         result.meta.update(meta)
     priors = cal.priors
     values = {n: float(cal.scenario.parameters[n].value) for n in priors}
-    command = "escalation-sim calibrate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
+    command = f"escalation-sim calibrate {args.config} --out {out}"
+    for flag in ("until", "holdout_until", "workers", "scheduler", "dask_local"):
+        if getattr(args, flag, None) is not None:
+            command += f" --{flag.replace('_', '-')} {getattr(args, flag)}"
     write_calibrated_values(result.meta, out)
     report = out / "posterior.csv"
     if not args.no_report:
