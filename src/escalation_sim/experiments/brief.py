@@ -72,6 +72,13 @@ def estimative_range(low: float, high: float) -> str:
     return a if a == b else f"{a} to {b}"
 
 
+def seeds_text(exp: Experiment) -> str:
+    """Seeds per point in prose: ``30``, or ``10 to 40`` after adaptive replication."""
+    counts = [exp.seeds_at(p.point_id) for p in exp.design.points]
+    lo, hi = min(counts, default=0), max(counts, default=0)
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+
 def seeds_for_precision(half_width: float, confidence: float = 0.95, p: float = 0.5) -> int:
     """Seeds per point for a probability's interval of ± ``half_width`` (normal approximation)."""
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -229,7 +236,7 @@ def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[st
     lever = lever_of(exp)
     conf = exp.config.analysis.confidence
     conf_text = f"{conf:.0%}"
-    n = exp.config.seeds.per_point
+    n = seeds_text(exp)
     binary = outcome == "isis_resurgence"
     lines = ["## Brief", ""]
     what = "the probability of ISIS resurgence in Iraq" if binary else f"`{outcome}`"
@@ -375,12 +382,13 @@ def _warnings(summary: pd.DataFrame, exp: Experiment, outcome: str) -> list[str]
         return []
     conf = exp.config.analysis.confidence
     need = seeds_for_precision(PRECISION, conf)
-    n = exp.config.seeds.per_point
+    n = seeds_text(exp)
     return [
         f"> **Too few seeds for this precision:** with {n} seeds per point, {len(wide)} of "
         f"{len(s)} points have a {conf:.0%} interval wider than ±{PRECISION * 100:.0f} "
         f"percentage points (up to ±{half.max() * 100:.0f}); differences smaller than that "
         f"cannot be told from chance. About {need} seeds per point give ±"
-        f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`).",
+        f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`), or add seeds "
+        f"only where needed (`--precision {2 * PRECISION:g}`, adaptive replication).",
         "",
     ]
