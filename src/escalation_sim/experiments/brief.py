@@ -171,8 +171,8 @@ def drivers(runs: pd.DataFrame, exp: Experiment, outcome: str) -> pd.DataFrame:
     for name in design.parameters:
         if design.sampler == "grid" and name in design.levels:
             levels = design.levels[name]
-            lo = data[_equal(data[name], levels[0])]["_y"]
-            hi = data[_equal(data[name], levels[-1])]["_y"]
+            lo = _pooled_values(data, name, levels[0])
+            hi = _pooled_values(data, name, levels[-1])
             if lo.empty or hi.empty:
                 continue
             rows.append(
@@ -197,6 +197,39 @@ def drivers(runs: pd.DataFrame, exp: Experiment, outcome: str) -> pd.DataFrame:
     if frame.empty:
         return frame
     return frame.reindex(frame["shift"].abs().sort_values(ascending=False).index)
+
+
+def pooled(runs: pd.DataFrame, exp: Experiment, outcome: str, parameter: str, value: Any) -> Pooled:
+    """A yes/no outcome pooled over every design point where ``parameter`` equals ``value``.
+
+    The pooling ``drivers`` does (points outside the design left out), with the count of runs
+    and the Wilson interval at ``[analysis] confidence``.
+    """
+    data = _binary_counts(runs, outcome)
+    in_design = {p.point_id for p in exp.design.points if p.in_design}
+    y = _pooled_values(data[data["point_id"].isin(in_design)], parameter, value)
+    k, n = int(y.sum()), len(y)
+    low, high = wilson_interval(k, n, exp.config.analysis.confidence)
+    return Pooled(k / n if n else math.nan, low, high, k, n)
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A pooled probability: share, interval, runs with the outcome, runs."""
+
+    share: float
+    low: float
+    high: float
+    k: int
+    n: int
+
+    def text(self) -> str:
+        """``37% (30%-44%, 74 of 200 runs)``."""
+        return f"{_pct(self.share)} ({_pct(self.low)}-{_pct(self.high)}, {self.k} of {self.n} runs)"
+
+
+def _pooled_values(data: pd.DataFrame, parameter: str, value: Any) -> pd.Series:
+    return data[_equal(data[parameter], value)]["_y"]
 
 
 def _equal(column: pd.Series, value: Any) -> pd.Series:
@@ -226,8 +259,12 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def _setting(p: tuple[float, float, float, int]) -> str:
+def setting_text(p: tuple[float, float, float, int]) -> str:
+    """A contrast's setting in prose: ``37% (unlikely, interval 25%-50%)`` (as the brief says)."""
     return f"{_pct(p[0])} ({estimative_range(p[1], p[2])}, interval {_pct(p[1])}-{_pct(p[2])})"
+
+
+_setting = setting_text
 
 
 def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[str]:
