@@ -68,7 +68,9 @@ def interval(diff: np.ndarray) -> tuple[float, float, float]:
 
 def fmt(x: float, prob: bool) -> str:
     """A number as the table shows it: probabilities to 2 places, counts with separators."""
-    return f"{x:+.2f}" if prob else f"{x:+,.0f}"
+    if prob:
+        return f"{x:+.2f}"
+    return f"{x:+,.1f}" if abs(x) < 10 else f"{x:+,.0f}"
 
 
 def table(seeds: int, workers: int, switches: Sequence[str]) -> str:
@@ -85,7 +87,7 @@ def table(seeds: int, workers: int, switches: Sequence[str]) -> str:
     row = [
         f"{np.mean([b[k] for b in base]):,.2f}"
         if k == "isis_resurgence"
-        else f"{np.mean([b[k] for b in base]):,.0f}"
+        else f"{np.mean([b[k] for b in base]):,.1f}"
         for _, k in MEASURES
     ]
     lines.append("| (all on: mean) | " + " | ".join(row) + " |")
