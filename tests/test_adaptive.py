@@ -16,42 +16,41 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sweep_helpers import CLI, comparable_runs
+from sweep_helpers import CLI, TINY, comparable_runs
 
 from escalation_sim.cli import main
 from escalation_sim.experiments import load_results, resolve, run_sweep
 from escalation_sim.experiments.adaptive import headline_widths, next_plan, next_seeds
 from escalation_sim.experiments.store import FAILPOINT_ENV
 
-CONFIG = """
-name = "adaptive"
-weeks = 5
-outcomes = ["infiltrations_total", "isis_attacks_iraq_total"]
+#: The tiny grid of ``sweep_helpers``, over ``isis_move_prob``, headline crossings into Iraq.
+SWAPS = [
+    (
+        '"isis_resurgence", "isis_attacks_iraq_total", "infiltrations_total"',
+        '"infiltrations_total", "isis_attacks_iraq_total"',
+    ),
+    (
+        "border_hardening = { values = [0.0, 0.5, 1.0] }",
+        "isis_move_prob = { values = [0.0, 0.05, 0.3] }",
+    ),
+    ("border_hardening = 0.5", "isis_move_prob = 0.05"),
+]
 
-[seeds]
-root = 7
-per_point = 4
 
-[design]
-sampler = "grid"
+def config_text(extra: str = "") -> str:
+    text = TINY.format(weeks=5, seeds=4)
+    for old, new in SWAPS:
+        assert old in text
+        text = text.replace(old, new)
+    return text + extra
 
-[design.parameters]
-isis_move_prob = {{ values = [0.0, 0.05, 0.3] }}
-
-[baseline]
-isis_move_prob = 0.05
-
-[analysis]
-resamples = 199
-{extra}
-"""
 
 SEEDS, PRECISION, CAP = 4, 1.5, 40
 
 
 def write(directory: Path, extra: str = "", name: str = "adaptive.toml") -> Path:
     path = Path(directory) / name
-    path.write_text(CONFIG.format(extra=extra))
+    path.write_text(config_text(extra))
     return path
 
 
@@ -162,7 +161,7 @@ def test_config_table_and_flags_override(tmp_path):
     assert (rep.precision, rep.max_seeds) == (0.5, 20)
     assert resolve(write(tmp_path, name="plain.toml")).config.replication is None
     # The default budget for a probability: the seeds that give the target at p = 0.5.
-    text = CONFIG.format(extra="").replace(
+    text = config_text().replace(
         'outcomes = ["infiltrations_total"', 'outcomes = ["isis_resurgence"'
     )
     (tmp_path / "p.toml").write_text(text)

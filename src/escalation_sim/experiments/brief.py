@@ -426,6 +426,10 @@ def _warnings(summary: pd.DataFrame, exp: Experiment, outcome: str) -> list[str]
         f"percentage points (up to ±{half.max() * 100:.0f}); differences smaller than that "
         f"cannot be told from chance. About {need} seeds per point give ±"
         f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`), or add seeds "
-        f"only where needed (`--precision {2 * PRECISION:g}`, adaptive replication).",
+        + (
+            f"only where needed (`--precision {2 * PRECISION:g}`, adaptive replication)."
+            if exp.seed_plan is None
+            else f"where needed up to a larger budget (`--max-seeds {need}`)."
+        ),
         "",
     ]

@@ -180,7 +180,8 @@ class ExperimentConfig(_Table):
 
     See ``experiments/*.toml`` for commented examples. Keys at the top level: ``name``,
     ``title``, ``description``, ``scenario``, ``weeks``, ``outcomes``; tables ``[seeds]``,
-    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``.
+    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``, ``[robustness]``,
+    ``[replication]``.
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)

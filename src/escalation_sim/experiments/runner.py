@@ -162,7 +162,8 @@ def run_sweep(
         record = store.manifest.get(adaptive.KEY)
         rounds: list[dict[str, Any]] = list(record["rounds"]) if record else []
         while True:
-            executor = sweep.run_pending(exp, executor, workers, len(rounds))
+            now = rounds[-1] if rounds else {"round": 0, "points": 0}
+            executor = sweep.run_pending(exp, executor, workers, now if exp.adaptive else None)
             if stop.is_set() or not exp.adaptive:
                 break
             plan = adaptive.next_plan(store.read_runs(), exp)
@@ -207,9 +208,16 @@ class _Sweep:
         self.signals: _SweepSignals | None = None
 
     def run_pending(
-        self, exp: Experiment, executor: Executor | None, workers: int | None, round_: int
+        self,
+        exp: Experiment,
+        executor: Executor | None,
+        workers: int | None,
+        round_: dict[str, Any] | None = None,
     ) -> Executor | None:
-        """Run what ``exp`` plans and the store lacks; return the executor (made if needed)."""
+        """Run what ``exp`` plans and the store lacks; return the executor (made if needed).
+
+        ``round_``: the adaptive round (``round``, ``points`` given more seeds), for the bar.
+        """
         done = self.store.completed()
         stored = len(done)
         failed = int((done["status"] != "ok").sum())
@@ -368,18 +376,25 @@ class _ChunkWriter:
 
 
 def _progress(
-    enabled: bool, exp: Experiment, done: int, executor: Executor, size: int, round_: int = 0
+    enabled: bool,
+    exp: Experiment,
+    done: int,
+    executor: Executor,
+    size: int,
+    round_: dict[str, Any] | None = None,
 ):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
     where = ""
-    if exp.adaptive or exp.seed_plan is not None:
-        counts = [exp.seeds_at(p.point_id) for p in exp.design.points]
-        more = sum(c > exp.config.seeds.per_point for c in counts)
-        where = f" round {round_}: {more} point(s) over {min(counts)} seeds" if round_ else ""
-        where = where or f" round 0: {exp.config.seeds.per_point} seeds/point"
+    if round_ is not None:
+        counts = sorted(exp.seeds_at(p.point_id) for p in exp.design.points)
+        if round_["round"] == 0:
+            where = f" round 0: {counts[0]} seeds/point"
+        else:
+            span = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+            where = f" round {round_['round']}: +seeds at {round_['points']} point(s), {span}/point"
     return tqdm(
         total=exp.runs_total,
         initial=done,
