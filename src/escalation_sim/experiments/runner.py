@@ -149,7 +149,7 @@ def run_sweep(
     exp = adaptive.attach_plan(exp, store.manifest)  # the rounds planned so far, if any
     own_executor = executor is None
     stop = StopRequest()
-    sweep = _Sweep(store, exp, job, schemas, batch_size, chunk_runs, flush_seconds, progress, stop)
+    sweep = _Sweep(store, job, schemas, batch_size, chunk_runs, flush_seconds, progress, stop)
     try:
         verdict = check_sweep_dir(store, exp, repair=repair)
         if verdict.quarantined and progress:
@@ -193,7 +193,6 @@ class _Sweep:
     def __init__(
         self,
         store: SweepStore,
-        exp: Experiment,
         job: Job,
         schemas: dict[str, pa.Schema],
         batch_size: int | None,
