@@ -298,6 +298,7 @@ def forecast_markdown(summary: dict[str, Any]) -> str:
         "| multiple | " + " | ".join(f"{c['multiple']:g}" for c in summary["curve"]) + " |",
         "|---|" + "---|" * len(summary["curve"]),
         "| P | " + " | ".join(f"{c['p']:.2f}" for c in summary["curve"]) + " |",
+        "| 90% | " + " | ".join(f"{c['p05']:.2f}-{c['p95']:.2f}" for c in summary["curve"]) + " |",
     ]
     return "\n".join(lines) + "\n"
 
