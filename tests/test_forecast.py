@@ -127,9 +127,9 @@ source = "assumption"
     assert mine.timeline[-1].week == 3
 
 
-@pytest.mark.parametrize("name", ["nowhere", "mine"])
+@pytest.mark.parametrize("name", ['"nowhere"', '"mine"', '["iraq_syria_2024"]', "3"])
 def test_extends_an_unknown_scenario_is_one_line(name):
-    text = f'[meta]\nname = "mine"\ntitle = "t"\nextends = "{name}"\n'
+    text = f'[meta]\nname = "mine"\ntitle = "t"\nextends = {name}\n'
     with pytest.raises(ConfigError) as err:
         parse_scenario(text, "mine.toml")
     msg = str(err.value)

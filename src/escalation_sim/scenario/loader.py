@@ -190,7 +190,7 @@ def _extended(data: Mapping[str, Any], source: str) -> Mapping[str, Any]:
         return data
     bundled = bundled_scenarios()
     here = Path(source).stem if source else ""
-    if base_name not in bundled or base_name == here:
+    if not isinstance(base_name, str) or base_name not in bundled or base_name == here:
         raise ConfigError(
             source,
             "meta.extends",
@@ -227,7 +227,7 @@ def _with_base_parameters(data: Mapping[str, Any], source: str) -> Mapping[str, 
     if base_name is None:
         return data
     bundled = bundled_scenarios()
-    if base_name not in bundled:
+    if not isinstance(base_name, str) or base_name not in bundled:
         raise ConfigError(
             source,
             "meta.parameters_from",
