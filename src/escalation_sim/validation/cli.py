@@ -74,14 +74,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "shipped in escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
-    h.add_argument("--seeds", type=runs, default=20, help="runs (default 20, at most 10,000)")
-    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
-    h.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results/validation/hindcast"),
-        help="output directory (default results/validation/hindcast)",
-    )
+    add_runs_options(h, runs, 20, "hindcast")
     h.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     h.set_defaults(func=cmd_hindcast)
 
@@ -123,23 +116,15 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "Syria, launches at Israel, Israeli strikes on Iraq and P(resurgence), each with its "
         "median and 50% and 90% intervals. Writes DIR/runs.csv, DIR/runs_resurgence.csv, "
         "DIR/forecast.csv, DIR/resurgence_curve.csv, DIR/forecast.json (with provenance), "
-        "DIR/resurgence_threshold.png and "
-        "DIR/forecast.md.",
+        "DIR/resurgence_threshold.png and DIR/forecast.md.",
     )
-    f.add_argument("--seeds", type=runs, default=20, help="runs (default 20, at most 10,000)")
-    f.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
+    add_runs_options(f, runs, 20, "forecast")
     f.add_argument(
         "--weeks",
         type=cli.weeks_int,
         default=None,
         help="weeks per run (default: the scenario's 110, to the end of 2026; fewer for a "
         "quick look)",
-    )
-    f.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results/validation/forecast"),
-        help="output directory (default results/validation/forecast)",
     )
     f.add_argument(
         "--write-validation",
@@ -153,6 +138,24 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     f.set_defaults(func=cmd_forecast)
+
+
+def add_runs_options(h: argparse.ArgumentParser, runs: Any, seeds: int, name: str) -> None:
+    """``--seeds``, ``--seed`` and ``--out`` (default ``results/validation/NAME``) of a check."""
+    from escalation_sim import cli
+    from escalation_sim.experiments import limits as lim
+
+    most = f"{lim.MAX_VALIDATION_SEEDS:,}"
+    h.add_argument(
+        "--seeds", type=runs, default=seeds, help=f"runs (default {seeds}, at most {most})"
+    )
+    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
+    h.add_argument(
+        "--out",
+        type=Path,
+        default=Path(f"results/validation/{name}"),
+        help=f"output directory (default results/validation/{name})",
+    )
 
 
 def cmd_epstein(args: argparse.Namespace) -> int:
