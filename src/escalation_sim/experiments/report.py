@@ -19,8 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from escalation_sim.experiments import plots
-from escalation_sim.experiments.brief import brief
+from escalation_sim.experiments import adaptive, plots
+from escalation_sim.experiments.brief import brief, seeds_text
 from escalation_sim.experiments.design import DesignPoint
 from escalation_sim.experiments.html import markdown_to_html
 from escalation_sim.experiments.store import atomic_write
@@ -376,7 +376,9 @@ def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, st
         ("baseline", _baseline_text(exp)),
         (
             "seeds",
-            f"{s.per_point} per point from root seed {s.root} "
+            f"{s.per_point} per point"
+            + (", then adaptive (replication, below)" if exp.seed_plan is not None else "")
+            + f" from root seed {s.root} "
             "(`numpy.random.SeedSequence(root).spawn`); "
             + (
                 "common random numbers: seed *i* is the same at every point, so comparisons "
@@ -392,7 +394,12 @@ def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, st
         (
             "runs",
             f"{len(results.runs)} stored of {exp.runs_total} "
-            f"({len(d.points)} points x {s.per_point} seeds); {n_failed} failed",
+            f"({len(d.points)} points x {seeds_text(exp)} seeds); {n_failed} failed",
+        ),
+        *(
+            [("replication", text)]
+            if (text := adaptive.describe(exp, results.runs, results.manifest))
+            else []
         ),
         *_provenance_rows(results.manifest),
     ]
@@ -607,7 +614,7 @@ def _reading_section(exp: Experiment, conf: str) -> list[str]:
         "",
         f"- Each mean is over the runs of one design point, one run per seed. Intervals are "
         f"{conf} confidence intervals for that mean: they say how precisely "
-        f"{exp.config.seeds.per_point} seeds pin down the **model's** expected outcome at those "
+        f"{seeds_text(exp)} seeds pin down the **model's** expected outcome at those "
         "parameter values. They do not cover uncertainty in the model's assumptions or in the "
         "world; for that, vary the assumptions (other sweeps).",
         f"- Numeric outcomes: bias-corrected and accelerated (BCa) bootstrap over seeds, "
@@ -664,13 +671,21 @@ def _files_section(results: SweepResults) -> list[str]:
         "",
         "```sh",
         f"escalation-sim sweep {exp.source} --seeds {s.per_point} --weeks {exp.weeks} "
-        f"--out {results.path}",
+        + _adaptive_flags(exp)
+        + f"--out {results.path}",
         "```",
     ]
 
 
 # ---------------------------------------------------------------------------------------------
 # helpers
+
+
+def _adaptive_flags(exp: Experiment) -> str:
+    rep = exp.config.replication
+    if rep is None or rep.precision is None:
+        return ""
+    return f"--precision {rep.precision:g} --max-seeds {rep.max_seeds} "
 
 
 def _param(exp: Experiment, name: str):
