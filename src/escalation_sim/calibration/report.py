@@ -165,7 +165,8 @@ def correlation_figure(corr: pd.DataFrame) -> Figure:
             for j in range(n):
                 v = float(corr.to_numpy()[i, j])
                 if np.isfinite(v):
-                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6)
+                    colour = "white" if abs(v) > 0.6 else "black"  # legible on dark cells
+                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6, color=colour)
     ax.set_xlabel("parameter")
     ax.set_ylabel("parameter")
     ax.set_title("Posterior correlations (weighted Pearson)", fontsize=10)
