@@ -26,6 +26,7 @@ PARAMETERS = (
     "resurgence_regions",
     "resurgence_attacks",
     "resurgence_weeks",
+    "resurgence_towns",
     "escalation_window",
     "campaign_strikes",
 )
