@@ -419,7 +419,7 @@ class EscalationModel(Model):
         return self.cell_table.sum_by_region(self.world.n, effective=False)
 
     def town_share(self, actor: str | None = None) -> np.ndarray:
-        """Share of each region's town population an actor holds (default: ISIS); 0 without towns."""
+        """Share of each region's town population an actor holds (default ISIS; 0: no towns)."""
         towns = self.towns
         actor = self.roles["isis"] if actor is None else actor
         held = np.array([h == actor for h in towns.holder], dtype=bool)

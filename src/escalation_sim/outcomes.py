@@ -191,9 +191,7 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
     first_week = resurgence_week(ts, params)
     strikes = np.flatnonzero(ts["israeli_strikes_iraq"].to_numpy() > 0)
-    towns = (
-        ts["isis_towns_iraq"].to_numpy() if "isis_towns_iraq" in ts else np.zeros(len(ts), int)
-    )
+    towns = ts["isis_towns_iraq"].to_numpy() if "isis_towns_iraq" in ts else np.zeros(len(ts), int)
     town_weeks = np.flatnonzero(towns > 0)
     out = {
         "isis_resurgence": first_week is not None,

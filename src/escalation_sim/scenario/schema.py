@@ -713,7 +713,9 @@ def _check_towns(
             people[rid] += t["population"]
     for rid, n in people.items():
         pop = regions[rid].get("population")
-        total = sum(v for v in pop.values() if isinstance(v, int)) if isinstance(pop, Mapping) else 0
+        total = 0
+        if isinstance(pop, Mapping):
+            total = sum(v for v in pop.values() if isinstance(v, int))
         if n > total:
             out.append(
                 (
