@@ -103,6 +103,7 @@ def map_svg(
         _border(model, lay, tips.get("border")),
         _rivers_and_labels(lay),
         _isis(model, lay, scale),
+        _towns(model, lay),
         _units(model, lay, tips.get("units")),
         "</g>",
     ]
@@ -200,6 +201,30 @@ def _isis(model: EscalationModel, lay: MapLayout, scale: float) -> str:
         x, y = lay.centres[node]
         r = ISIS_RADIUS * math.sqrt(float(isis[node]) / scale)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{max(r, 1.5):.1f}"/>')
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def _towns(model: EscalationModel, lay: MapLayout) -> str:
+    """Each town of ``[[towns]]`` as a small square in its holder's colour (ISIS: black)."""
+    towns = model.towns
+    if not len(towns):
+        return ""
+    names = actor_names(model)
+    parts = ['<g id="map-towns" stroke="#FFFFFF" stroke-width="0.8">']
+    for k in range(len(towns)):
+        x, y = lay.projection.xy(*towns.coords[k])
+        holder = towns.holder[k]
+        fill = "#111111" if towns.isis[k] else holder_colour(holder)
+        tip = (
+            f"{towns.names[k]} ({int(towns.population[k]):,} people): held by "
+            f"{names.get(holder, holder)}"
+        )
+        parts.append(
+            f'<rect class="town" data-town="{escape(towns.ids[k])}" '
+            f'data-holder="{escape(holder)}" x="{x - 2.6:.1f}" y="{y - 2.6:.1f}" width="5.2" '
+            f'height="5.2" fill="{fill}"><title>{escape(tip)}</title></rect>'
+        )
     parts.append("</g>")
     return "".join(parts)
 
