@@ -70,7 +70,8 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "isis_town_people_iraq": "people living in the Iraqi towns ISIS holds (end of week)",
     "towns_taken_isis": "towns ISIS took this week",
     "towns_retaken": "towns the state retook from ISIS this week",
-    "town_forces_cohesion": "mean cohesion of the forces holding towns, weighted by strength",
+    "town_forces_cohesion": "mean cohesion of the forces holding towns (in their regions), "
+    "weighted by strength",
 }
 
 #: Run-level outcome -> description.
@@ -112,8 +113,9 @@ def measure(model: EscalationModel) -> None:
     isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if controller[r] == isis)
     towns = model.towns
     isis_towns = towns.isis & w.is_iraq[towns.region]
-    defending = towns_mod.defenders(model)
     rows = model.force_table.rows()
+    table = model.force_table
+    defending = towns_mod.defenders(model) & model.constants.town_region[table.region[rows]]
     weight = model.force_table.strength[rows][defending]
     cohesion = model.force_table.cohesion[rows][defending]
     model.last_week = model.now
