@@ -326,5 +326,12 @@ def _legend(model: EscalationModel, x0: float, top: float, scale: float) -> str:
         f'<line x1="0" x2="24" y1="{y - 4:.0f}" y2="{y - 4:.0f}" stroke="#3A86C8" '
         f'stroke-width="1.6"/><text x="30" y="{y:.0f}">river</text>'
     )
+    if len(model.towns):
+        y += 18
+        parts.append(
+            f'<rect x="4" y="{y - 7:.0f}" width="5.2" height="5.2" fill="#111111" '
+            f'stroke="#FFFFFF" stroke-width="0.8"/><text x="20" y="{y:.0f}">town '
+            "(holder's colour; black: ISIS)</text>"
+        )
     parts.append("</g>")
     return "".join(parts)
