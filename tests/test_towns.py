@@ -145,6 +145,7 @@ def test_towns_are_reproducible_and_region_share_is_population_share():
 
 def test_resurgence_fires_on_a_town():
     params = {
+        **{k: v.value for k, v in load_scenario().parameters.items()},
         "resurgence_regions": 1,
         "resurgence_attacks": 10**6,
         "resurgence_weeks": 4,

@@ -27,6 +27,8 @@ PARAMETERS = (
     "resurgence_attacks",
     "resurgence_weeks",
     "resurgence_towns",
+    "resurgence_record_multiple",
+    "resurgence_record_weeks",
     "escalation_window",
     "campaign_strikes",
 )
