@@ -37,6 +37,7 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("launches at Israel, 2025", "launches_2025"),
     ("Israeli strikes on Iraq", "israeli_strikes_iraq_total"),
     ("P(resurgence)", "isis_resurgence"),
+    ("Iraqi towns ISIS held, peak", "isis_towns_iraq_max"),
 )
 
 

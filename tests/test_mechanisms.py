@@ -6,7 +6,7 @@ from conftest import SEEDS, batch
 from scipy.stats import mannwhitneyu
 
 from escalation_sim import EscalationModel, run
-from escalation_sim.mechanisms import MECHANISMS
+from escalation_sim.mechanisms import MECHANISMS, towns
 
 pytestmark = pytest.mark.slow
 
@@ -128,13 +128,20 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert ts.isis_recruits_iraq.sum() == 0
         case "counter_terrorism":
             pass  # checked below against the switched-on run
+        case "town_control":
+            assert ts.isis_towns_iraq.sum() == 0 and ts.towns_taken_isis.sum() == 0
+        case "endogenous_cohesion":  # the towns' forces keep the cohesion the file gave them
+            table = model.force_table
+            rows = table.rows()
+            here = towns.defenders(model) & model.constants.town_region[table.region[rows]]
+            assert (table.cohesion[rows][here] == table.standing[rows][here]).all()
         case _:
             raise AssertionError(f"no signature for {mech}")
 
 
 #: Switches whose effect is checked by a test of its own (over seeds) rather than a signature.
 OWN_TESTS = ("militia_backlash", "isis_outbidding", "rival_absorption", "counter_terrorism")
-OWN_TESTS += ("recruitment",)
+OWN_TESTS += ("recruitment", "town_control")  # town_control: tests/test_towns.py
 
 
 @pytest.mark.parametrize("mech", list(MECHANISMS))

@@ -200,6 +200,15 @@ class TabledAgent(CellAgent):
         self._table.set_cohesion(self._row, value)
 
     @property
+    def standing_cohesion(self) -> float:
+        """The cohesion it recovers towards when endogenous cohesion is on (file or timeline)."""
+        return float(self._table.standing[self._row])
+
+    @standing_cohesion.setter
+    def standing_cohesion(self, value: float) -> None:
+        self._table.set_standing(self._row, value)
+
+    @property
     def region(self) -> int:
         """Node the agent stands on."""
         assert self.cell is not None

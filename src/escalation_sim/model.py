@@ -43,7 +43,14 @@ from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-expor
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
 from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario, TimelineEntry, Unit
-from escalation_sim.state import RegionState, Routes, RunConstants, WeekCaches, WeekCounters
+from escalation_sim.state import (
+    RegionState,
+    Routes,
+    RunConstants,
+    TownState,
+    WeekCaches,
+    WeekCounters,
+)
 from escalation_sim.tables import AgentTable
 from escalation_sim.world import World, build_world, hardened_border
 
@@ -137,6 +144,7 @@ class EscalationModel(Model):
         self._build_forces()
         isis_aff = self.actors[self.roles["isis"]].affinity
         self.regions = RegionState.from_scenario(spec, w, isis_aff)
+        self.towns = TownState.from_scenario(spec, w)
         self._init_theatre()
         self._init_recruit_sample()
         self.constants = self._derive_constants()
@@ -149,6 +157,11 @@ class EscalationModel(Model):
         self.strike_syria_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
         self.strike_iraq_history: deque[int] = deque(maxlen=int(self.p.escalation_window))
         self.hts_capture_weeks: list[int] = []
+        # Towns ISIS took in each recent week (its momentum), the strength of every force at
+        # the week's muster, and every change of hands (week, town, new holder).
+        self.town_captures: deque[int] = deque(maxlen=int(self.p.momentum_weeks))
+        self.town_muster: tuple[int, np.ndarray, np.ndarray] = (-1, np.zeros(0, int), np.zeros(0))
+        self.town_log: list[tuple[int, str, str]] = []
         self.last_week: dict[str, float] = {}
         self.now: dict[str, float] = {}
         self.datacollector = DataCollector(
@@ -266,6 +279,9 @@ class EscalationModel(Model):
                 side.add(v if u == regime else u)
         isis_aff = actors[roles["isis"]].affinity
         sects = np.eye(len(w.sects))  # a civilian of sect k has affinity e_k
+        norm = np.linalg.norm(w.population, axis=1, keepdims=True)
+        town_region = np.zeros(w.n, dtype=bool)
+        town_region[self.towns.region] = True
         return RunConstants(
             sunni_share=np.divide(self.regions.recruit_pool, pop, out=np.zeros(w.n), where=pop > 0),
             recruit_hardship=np.minimum(1.0, 2.0 * self.sample_hardship * w.hardship[:, None]),
@@ -281,6 +297,11 @@ class EscalationModel(Model):
             ),
             sect_isis_distance=np.array(
                 [affinity_distance(isis_aff, sects[k]) for k in range(len(w.sects))]
+            ),
+            town_holders=frozenset(self.towns.home),
+            town_region=town_region,
+            population_direction=np.divide(
+                w.population, norm, out=np.zeros_like(w.population), where=norm > 0
             ),
         )
 
@@ -397,6 +418,16 @@ class EscalationModel(Model):
         """ISIS fighters per region."""
         return self.cell_table.sum_by_region(self.world.n, effective=False)
 
+    def town_share(self, actor: str | None = None) -> np.ndarray:
+        """Share of each region's town population an actor holds (default ISIS; 0: no towns)."""
+        towns = self.towns
+        actor = self.roles["isis"] if actor is None else actor
+        held = np.array([h == actor for h in towns.holder], dtype=bool)
+        n = self.world.n
+        total = np.bincount(towns.region, weights=towns.population, minlength=n)
+        mine = np.bincount(towns.region[held], weights=towns.population[held], minlength=n)
+        return np.divide(mine, total, out=np.zeros(n), where=total > 0)
+
     def record_event(
         self, region: int, actor: str, deaths: int, target: str, kind: str = "attack"
     ) -> None:
@@ -439,7 +470,8 @@ class EscalationModel(Model):
         week) and ``recruits``: ISIS recruits raised there by the recruitment phase since
         week 0. In Iraq they add up to the weekly ``isis_recruits_iraq``; in Syria to
         ``isis_recruits_syria`` less ``isis_fighters_freed`` (fighters freed from prisons and
-        camps are not recruits).
+        camps are not recruits). ``isis_town_share``: the share of the region's town population
+        (``[[towns]]``) ISIS holds (0 where the region has no towns).
         """
         w = self.world
         pop = w.population.sum(axis=1)
@@ -461,6 +493,7 @@ class EscalationModel(Model):
                 "chaos": self.regions.chaos,
                 "active_share": self.regions.active_share,
                 "recruits": self.regions.recruits,
+                "isis_town_share": self.town_share(),
             },
             index=pd.Index(w.ids, name="region"),
         )

@@ -5,7 +5,8 @@ infiltrations, strikes...) count the week's events, stocks (fighters, regions) a
 levels. Run-level outcomes (``run_outcomes``) summarise a run; ``isis_resurgence`` is defined by
 three scenario parameters:
 
-    ISIS resurgence  <=>  in some week ISIS holds at least ``resurgence_regions`` Iraqi regions,
+    ISIS resurgence  <=>  in some week ISIS holds at least ``resurgence_regions`` Iraqi regions
+                          or at least ``resurgence_towns`` Iraqi towns (the territorial half),
                           or the mean of its weekly attacks in Iraq over ``resurgence_weeks``
                           consecutive weeks reaches ``resurgence_attacks``.
 
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from escalation_sim.mechanisms import towns as towns_mod
 from escalation_sim.mechanisms.common import iraqi_militia
 
 if TYPE_CHECKING:
@@ -80,6 +82,12 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "isis_fighters_freed": "escaped detainees and camp residents who joined ISIS this week",
     "decapitations": "senior ISIS leaders killed this week",
     "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
+    "isis_towns_iraq": "Iraqi towns ISIS holds (end of week)",
+    "isis_town_people_iraq": "people living in the Iraqi towns ISIS holds (end of week)",
+    "towns_taken_isis": "towns ISIS took this week",
+    "towns_retaken": "towns the state retook from ISIS this week",
+    "town_forces_cohesion": "mean cohesion of the forces holding towns (in their regions), "
+    "weighted by strength",
 }
 
 #: Run-level outcome -> description.
@@ -112,6 +120,10 @@ RUN_OUTCOMES: dict[str, str] = {
     "first_strike_iraq_week": "week of the first Israeli strike on Iraq (null if none)",
     "escalation_level_max": "highest rung of the escalation ladder reached",
     "escalation_level_final": "rung at the end",
+    "isis_towns_iraq_max": "most Iraqi towns ISIS held in any week",
+    "isis_towns_iraq_final": "Iraqi towns ISIS holds at the end",
+    "isis_town_weeks": "weeks in which ISIS held at least one Iraqi town",
+    "first_town_week": "first week ISIS held an Iraqi town (null if never)",
 }
 
 
@@ -124,6 +136,13 @@ def measure(model: EscalationModel) -> None:
     militia_syria = sum(f.strength for f in militias if w.is_syria[f.region])
     isis, hts = model.roles["isis"], model.roles["hts"]
     isis_regions = sum(1 for r in np.flatnonzero(w.is_iraq) if controller[r] == isis)
+    towns = model.towns
+    isis_towns = towns.isis & w.is_iraq[towns.region]
+    rows = model.force_table.rows()
+    table = model.force_table
+    defending = towns_mod.defenders(model) & model.constants.town_region[table.region[rows]]
+    weight = model.force_table.strength[rows][defending]
+    cohesion = model.force_table.cohesion[rows][defending]
     model.last_week = model.now
     model.now = {
         "isis_fighters_iraq": float(fighters[w.is_iraq].sum()),
@@ -156,6 +175,13 @@ def measure(model: EscalationModel) -> None:
         "prison_escapees": counts.escapees,
         "decapitations": counts.decapitations,
         "syrian_soldiers_fled_iraq": counts.fled_to_iraq,
+        "isis_towns_iraq": int(isis_towns.sum()),
+        "isis_town_people_iraq": float(towns.population[isis_towns].sum()),
+        "towns_taken_isis": counts.towns_taken,
+        "towns_retaken": counts.towns_retaken,
+        "town_forces_cohesion": float((weight * cohesion).sum() / weight.sum())
+        if weight.sum() > 0
+        else 0.0,
     }
 
 
@@ -176,6 +202,8 @@ def escalation_level(model: EscalationModel, militia_syria: float) -> int:
 def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
     """First week the resurgence condition holds, or None."""
     regions = ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"]
+    if "isis_towns_iraq" in ts:  # series recorded before towns existed have no such column
+        regions |= ts["isis_towns_iraq"].to_numpy() >= params.get("resurgence_towns", 1)
     window = int(params["resurgence_weeks"])
     attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
     sustained = np.zeros(len(ts), dtype=bool)
@@ -278,6 +306,8 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
     first_week = resurgence_week(ts, params)
     strikes = np.flatnonzero(ts["israeli_strikes_iraq"].to_numpy() > 0)
+    towns = ts["isis_towns_iraq"].to_numpy() if "isis_towns_iraq" in ts else np.zeros(len(ts), int)
+    town_weeks = np.flatnonzero(towns > 0)
     out = {
         "isis_resurgence": first_week is not None,
         "resurgence_week": first_week,
@@ -298,6 +328,10 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
         "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
         "escalation_level_max": int(ts["escalation_level"].max()),
         "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+        "isis_towns_iraq_max": int(towns.max()),
+        "isis_towns_iraq_final": int(towns[-1]),
+        "isis_town_weeks": len(town_weeks),
+        "first_town_week": int(ts["week"].iloc[town_weeks[0]]) if len(town_weeks) else None,
         **record_resurgence(ts, params),
     }
     assert set(out) == set(RUN_OUTCOMES)

@@ -6,6 +6,7 @@ Four kinds, each named for what it holds and how long it lives:
   replaced by a fresh one at the start of every step, read by ``outcomes.measure``.
 * ``RegionState``: who holds each region and what is there that changes (chaos, guards,
   detainees, camp residents, recruits), one named array per quantity, indexed by node.
+* ``TownState``: who holds each town (``[[towns]]``), one array per quantity, indexed by town.
 * ``RunConstants``: what the model derives once, when it is built, from things that never change
   during a run (populations, affinities, the road network, the relational network).
 * ``WeekCaches``: values recomputed only when what they depend on changes (the set of forces, the
@@ -46,6 +47,8 @@ class WeekCounters:
     freed: int = 0
     decapitations: int = 0
     fled_to_iraq: int = 0
+    towns_taken: int = 0
+    towns_retaken: int = 0
 
 
 @dataclass
@@ -99,6 +102,60 @@ class RegionState:
         )
 
 
+@dataclass
+class TownState:
+    """The scenario's towns: where they lie, how many live there, who holds them.
+
+    Attributes:
+        ids: Town ids, in file order.
+        names: Town names.
+        region: Node of the region each town lies in.
+        population: People in each town.
+        coords: (towns, 2) longitude, latitude.
+        holder: Who holds each town now (an actor id).
+        home: Who each town returns to when the state retakes it (its holder at week 0).
+        isis: True where ISIS holds the town (``holder`` is ISIS's id).
+        taken_week: Week ISIS last took each town (-1 if never).
+        retaken_week: Week the state last retook each town from ISIS (-1 if never).
+        by_size: Town indices, most populous first (the order attackers pick targets in).
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    region: np.ndarray
+    population: np.ndarray
+    coords: np.ndarray
+    holder: list[str]
+    home: list[str]
+    isis: np.ndarray
+    taken_week: np.ndarray
+    retaken_week: np.ndarray
+    by_size: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, spec: Scenario, world: World) -> TownState:
+        """The towns as the scenario file starts them (holder: the file's, else the region's)."""
+        towns = spec.towns
+        holder = [t.controller or spec.region(t.region).controller for t in towns]
+        population = np.array([t.population for t in towns], dtype=float)
+        return cls(
+            ids=tuple(t.id for t in towns),
+            names=tuple(t.name for t in towns),
+            region=np.array([world.index[t.region] for t in towns], dtype=np.int64),
+            population=population,
+            coords=np.array([(t.lon, t.lat) for t in towns], dtype=float).reshape(-1, 2),
+            holder=holder,
+            home=list(holder),
+            isis=np.array([h == spec.roles["isis"] for h in holder], dtype=bool),
+            taken_week=np.full(len(towns), -1, dtype=np.int64),
+            retaken_week=np.full(len(towns), -1, dtype=np.int64),
+            by_size=np.argsort(-population, kind="stable"),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 #: Where an ISIS cell in a region may move: the neighbours (border states excluded), the border
 #: segment each edge crosses (-1 for none) and which steps lead towards or within Iraq.
 Routes = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -119,6 +176,10 @@ class RunConstants:
         isis_rivals: Rebel movements close to ISIS's sectarian profile (HTS), who compete with
             it for recruits.
         sect_isis_distance: Sectarian distance from ISIS to a civilian of each sect.
+        town_holders: Actors that hold towns at week 0 (their forces defend them).
+        town_region: True for each region with at least one town.
+        population_direction: Each region's population by sect as a unit vector (zeros where
+            nobody lives), for the sectarian distance between a force and the people there.
     """
 
     sunni_share: np.ndarray
@@ -129,6 +190,9 @@ class RunConstants:
     supply_passable: frozenset[str]
     isis_rivals: tuple[str, ...]
     sect_isis_distance: np.ndarray
+    town_holders: frozenset[str]
+    town_region: np.ndarray
+    population_direction: np.ndarray
 
 
 @dataclass
@@ -142,6 +206,8 @@ class WeekCaches:
             (region, targeting exponent) (populations and affinities do not change).
         supply_routes: Iran's cheapest route cost to each region, with the key (passable
             regions, sources, US presence, cost) it was computed for.
+        force_affinity: Unit-length affinity vectors of the live forces, with the rows array
+            they were computed for (valid while no force is added or removed).
         recruit_work: Two scratch arrays the size of the recruit sample.
     """
 
@@ -150,4 +216,5 @@ class WeekCaches:
         default_factory=dict
     )
     supply_routes: tuple[tuple, dict[int, float]] | None = None
+    force_affinity: tuple[np.ndarray, np.ndarray] | None = None
     recruit_work: tuple[np.ndarray, np.ndarray] | None = None

@@ -38,17 +38,20 @@ class AgentTable:
         region: Node each agent stands on (-1 if none).
         strength: Fighters.
         cohesion: In [0, 1] (1 for agents without one).
+        standing: The cohesion a force recovers towards (its file value, or the timeline's
+            latest); read by the towns phase's endogenous cohesion.
         actor: Index of the agent's actor in ``model.actors``.
         iraqi: True for an ISIS cell of Iraqi origin (False for every force).
         alive: False for rows of removed agents.
         agents: The agent of each row (None for removed ones).
     """
 
-    COLUMNS = ("region", "strength", "cohesion", "actor", "iraqi", "alive")
+    COLUMNS = ("region", "strength", "cohesion", "standing", "actor", "iraqi", "alive")
 
     region: np.ndarray
     strength: np.ndarray
     cohesion: np.ndarray
+    standing: np.ndarray
     actor: np.ndarray
     iraqi: np.ndarray
     alive: np.ndarray
@@ -56,6 +59,8 @@ class AgentTable:
     def __init__(self, capacity: int = 64) -> None:
         self.size = 0
         self.dead = 0
+        #: How many times the rows were compacted (row numbers change when it does).
+        self.compactions = 0
         self.agents: list[Any] = []
         self._allocate(max(8, capacity))
         self._rows: np.ndarray | None = None
@@ -66,6 +71,7 @@ class AgentTable:
             "region": np.full(capacity, -1, dtype=np.int64),
             "strength": np.zeros(capacity),
             "cohesion": np.ones(capacity),
+            "standing": np.ones(capacity),
             "actor": np.zeros(capacity, dtype=np.int64),
             "iraqi": np.zeros(capacity, dtype=bool),
             "alive": np.zeros(capacity, dtype=bool),
@@ -88,6 +94,7 @@ class AgentTable:
             self._allocate(2 * self.size)
         row = self.size
         self.strength[row], self.cohesion[row] = strength, cohesion
+        self.standing[row] = cohesion
         self.actor[row], self.iraqi[row] = actor, iraqi
         self.region[row] = -1
         self.alive[row] = True
@@ -140,6 +147,18 @@ class AgentTable:
         """Set one agent's cohesion."""
         self.cohesion[row] = value
 
+    def set_standing(self, row: int, value: float) -> None:
+        """Set the cohesion one agent recovers towards."""
+        self.standing[row] = value
+
+    def set_strengths(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Set the fighters of several agents at once."""
+        self.strength[rows] = values
+
+    def set_cohesions(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Set the cohesion of several agents at once, kept in [0, 1]."""
+        self.cohesion[rows] = np.clip(values, 0.0, 1.0)
+
     def remove_fighters(self, rows: np.ndarray, losses: np.ndarray) -> np.ndarray:
         """Take ``losses`` fighters from each of ``rows``; return the rows left with under one."""
         self.strength[rows] -= losses
@@ -180,3 +199,4 @@ class AgentTable:
         for row, agent in enumerate(self.agents):
             agent.moved_to_row(row)
         self.size, self.dead = k, 0
+        self.compactions += 1

@@ -29,6 +29,7 @@ from escalation_sim.mechanisms import (
     supply,
     syria,
     timeline,
+    towns,
     violence,
 )
 
@@ -64,6 +65,12 @@ MECHANISMS: dict[str, str] = {
     "rival_absorption": "11. A co-sectarian rival (HTS) absorbs recruits ISIS would have drawn",
     "recruitment": "Background: grievance-driven recruitment into ISIS (Epstein 2002)",
     "counter_terrorism": "Background: attrition of ISIS cells by the security forces present",
+    "town_control": "11. Towns change hands by an engagement rule (Lanchester with morale): ISIS "
+    "takes a town when its massed fighters break or overwhelm the garrison, the state retakes it "
+    "at three to one",
+    "endogenous_cohesion": "The cohesion of the forces holding towns moves with their losses, "
+    "pay and corruption, sectarian distance to and legitimacy among the people they garrison, "
+    "and ISIS's momentum; in battle, with the enemy's strength",
 }
 
 
@@ -80,6 +87,7 @@ class Phase:
 #: the default scenario) before anything else happens in the week.
 PHASES: tuple[Phase, ...] = (
     Phase("timeline", timeline.step, ()),
+    Phase("muster", towns.muster, ("endogenous_cohesion",)),
     Phase("syria", syria.step, ("syria_chaos",)),
     Phase("supply", supply.step, ("supply_interdiction",)),
     Phase(
@@ -105,6 +113,7 @@ PHASES: tuple[Phase, ...] = (
         ),
     ),
     Phase("escalation", escalation.step, ("israel_escalation",)),
+    Phase("towns", towns.step, ("town_control", "endogenous_cohesion")),
     Phase("control", control.step, ()),
 )
 
@@ -119,4 +128,5 @@ REQUIRED_PARAMETERS: frozenset[str] = frozenset().union(
     violence.PARAMETERS,
     escalation.PARAMETERS,
     control.PARAMETERS,
+    towns.PARAMETERS,
 )

@@ -26,6 +26,7 @@ PARAMETERS = (
     "resurgence_regions",
     "resurgence_attacks",
     "resurgence_weeks",
+    "resurgence_towns",
     "resurgence_record_multiple",
     "resurgence_record_weeks",
     "escalation_window",

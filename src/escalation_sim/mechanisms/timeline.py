@@ -9,7 +9,8 @@ campaign). An entry with ``week = W`` (or a ``date`` inside week W, the week tha
   intelligence parameters re-derive the crossing detection chances; parameters read only when
   the model is built are refused by the schema.
 * ``set_unit``: the unit's strength, cohesion and/or region change (a unit that no longer exists,
-  e.g. dissolved in a collapse, is skipped and the skip is logged).
+  e.g. dissolved in a collapse, is skipped and the skip is logged). A new cohesion is also the
+  one the unit recovers towards under endogenous cohesion (``towns``).
 * ``add_unit``: a new unit is placed, as those of ``[[units]]`` are at the start (an ISIS unit is
   split into cells).
 * ``set_controller``: the region changes hands and its chaos is set to 1. The new holder also
@@ -64,6 +65,7 @@ def apply(model: EscalationModel, entry: TimelineEntry) -> str:
                 f.strength = float(entry.strength)
             if entry.cohesion is not None:
                 f.cohesion = float(entry.cohesion)
+                f.standing_cohesion = float(entry.cohesion)
             if entry.region is not None:
                 f.move_to(model.space[w.index[entry.region]])
         return f"unit {entry.unit} changed"

@@ -61,6 +61,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("[[actors]]", "Actor"),
     ("[[links]]", "Link"),
     ("[[units]]", "Unit"),
+    ("[[towns]]", "Town"),
     ("[parameters.NAME]", "Parameter"),
     ("[[timeline]]", "TimelineEntry"),
 )

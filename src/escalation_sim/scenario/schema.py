@@ -256,6 +256,33 @@ class Region(Record):
     camp_iraqi: Share = Field(0.0, description="share of camp residents who are Iraqi")
 
 
+class Town(Record):
+    """A town inside a region whose control can change hands (mechanism ``town_control``).
+
+    Regions are governorate-sized; a town is the scale at which ISIS took and lost ground in
+    2014-2017 (Fallujah, Mosul, Tikrit, Hit...). Its holder changes by the engagement rule of the
+    towns phase; a region's controlled share is the population share of its towns each holds.
+    """
+
+    id: Ident = Field(description="the town's id")
+    name: str = Field(description="name shown in figures and the browser")
+    region: Ident = Field(description="the region it lies in (Iraq or Syria, not a border state)")
+    population: Annotated[int, Field(ge=1, le=MAX_POPULATION)] = Field(
+        description="people in the town (before 2014 where it changed hands since); at most the "
+        "region's population",
+        json_schema_extra=_unit("people"),
+    )
+    lon: float = Field(
+        ge=-180, le=180, description="longitude of the town", json_schema_extra=_unit("degrees")
+    )
+    lat: float = Field(
+        ge=-90, le=90, description="latitude of the town", json_schema_extra=_unit("degrees")
+    )
+    controller: Ident | None = Field(
+        None, description="who holds it at week 0 (default: the region's controller)"
+    )
+
+
 class Road(Record):
     """An undirected road, track or crossing between two regions (not the Iraq-Syria border)."""
 
@@ -409,6 +436,7 @@ INIT_ONLY_PARAMETERS = frozenset(
         "isis_leadership_cohesion_2024",
         "hts_offensive_momentum",
         "syria_collapse_week",
+        "momentum_weeks",
     }
 )
 
@@ -508,6 +536,9 @@ class Scenario(BaseModel):
     actors: tuple[Actor, ...] = Field(min_length=1, description="states and armed organisations")
     links: tuple[Link, ...] = Field((), description="the relational network between actors")
     units: tuple[Unit, ...] = Field((), description="forces placed on the network at week 0")
+    towns: tuple[Town, ...] = Field(
+        (), description="towns inside regions whose control can change hands (town_control)"
+    )
     parameters: dict[Ident, Parameter] = Field(description="mechanism parameters with ranges")
     mechanisms: dict[Ident, bool] = Field(description="mechanism switches (on or off)")
     timeline: tuple[TimelineEntry, ...] = Field((), description="dated changes during a run")
@@ -619,7 +650,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
             out.append(("meta.sects", f"sect '{sect}' is listed {n} times; list each once"))
     regions = _ids(data, "regions")
     actors = _ids(data, "actors")
-    for table in ("regions", "actors", "units", "border_segments"):
+    for table in ("regions", "actors", "units", "border_segments", "towns"):
         ids = [r.get("id") for _, r in _records(data, table) if isinstance(r.get("id"), str)]
         for rid, n in Counter(ids).items():
             if n > 1:
@@ -645,6 +676,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
     for at, a in _records(data, "actors"):
         _keys(out, f"{at}.affinity", a.get("affinity"), sects)
     _check_network(data, regions, out)
+    _check_towns(data, regions, actors, out)
     _check_parameter_limits(data.get("parameters"), out)
     _check_links(data, actors, out)
     units: dict[str, dict[str, Any]] = {}
@@ -664,6 +696,42 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
             )
         )
     return out
+
+
+def _check_towns(
+    data: Mapping[str, Any],
+    regions: dict[str, dict[str, Any]],
+    actors: dict[str, dict[str, Any]],
+    out: Problems,
+) -> None:
+    """Towns: in a known region of the theatre, held by a known actor, within its population."""
+    people: Counter[str] = Counter()
+    for at, t in _records(data, "towns"):
+        rid = t.get("region")
+        if t.get("controller") is not None:
+            _known(t.get("controller"), actors, out, f"{at}.controller")
+        if not _known(rid, regions, out, f"{at}.region"):
+            continue
+        if regions[rid].get("external"):
+            out.append(
+                (f"{at}.region", f"'{rid}' is a border state; allowed: a region of Iraq or Syria")
+            )
+            continue
+        if isinstance(t.get("population"), int):
+            people[rid] += t["population"]
+    for rid, n in people.items():
+        pop = regions[rid].get("population")
+        total = 0
+        if isinstance(pop, Mapping):
+            total = sum(v for v in pop.values() if isinstance(v, int))
+        if n > total:
+            out.append(
+                (
+                    "towns",
+                    f"the towns of {rid} hold {n:,} people, more than the region's {total:,}; "
+                    "allowed: at most the region's population",
+                )
+            )
 
 
 def _check_meta(meta: Mapping[str, Any], out: Problems) -> None:

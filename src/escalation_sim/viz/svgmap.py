@@ -103,6 +103,7 @@ def map_svg(
         _border(model, lay, tips.get("border")),
         _rivers_and_labels(lay),
         _isis(model, lay, scale),
+        _towns(model, lay),
         _units(model, lay, tips.get("units")),
         "</g>",
     ]
@@ -204,6 +205,30 @@ def _isis(model: EscalationModel, lay: MapLayout, scale: float) -> str:
     return "".join(parts)
 
 
+def _towns(model: EscalationModel, lay: MapLayout) -> str:
+    """Each town of ``[[towns]]`` as a small square in its holder's colour (ISIS: black)."""
+    towns = model.towns
+    if not len(towns):
+        return ""
+    names = actor_names(model)
+    parts = ['<g id="map-towns" stroke="#FFFFFF" stroke-width="0.8">']
+    for k in range(len(towns)):
+        x, y = lay.projection.xy(*towns.coords[k])
+        holder = towns.holder[k]
+        fill = "#111111" if towns.isis[k] else holder_colour(holder)
+        tip = (
+            f"{towns.names[k]} ({int(towns.population[k]):,} people): held by "
+            f"{names.get(holder, holder)}"
+        )
+        parts.append(
+            f'<rect class="town" data-town="{escape(towns.ids[k])}" '
+            f'data-holder="{escape(holder)}" x="{x - 2.6:.1f}" y="{y - 2.6:.1f}" width="5.2" '
+            f'height="5.2" fill="{fill}"><title>{escape(tip)}</title></rect>'
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
 def _unit_shape(kind: str, x: float, y: float, colour: str) -> str:
     shape = UNIT_SHAPES.get(kind, "circle")
     style = f'fill="{colour}" stroke="#000000" stroke-width="0.6"'
@@ -301,5 +326,12 @@ def _legend(model: EscalationModel, x0: float, top: float, scale: float) -> str:
         f'<line x1="0" x2="24" y1="{y - 4:.0f}" y2="{y - 4:.0f}" stroke="#3A86C8" '
         f'stroke-width="1.6"/><text x="30" y="{y:.0f}">river</text>'
     )
+    if len(model.towns):
+        y += 18
+        parts.append(
+            f'<rect x="4" y="{y - 7:.0f}" width="5.2" height="5.2" fill="#111111" '
+            f'stroke="#FFFFFF" stroke-width="0.8"/><text x="20" y="{y:.0f}">town '
+            "(holder's colour; black: ISIS)</text>"
+        )
     parts.append("</g>")
     return "".join(parts)
