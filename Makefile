@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 OUT     ?= results
 
-.PHONY: run test lint bench viz notebook clean help validate
+.PHONY: run test lint bench viz notebook clean help validate calibrate
 
 help:
 	@echo "make run    - install, run the default scenario and a quick sweep, write results to $(OUT)/"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench  - benchmarks, under 10 minutes (writes benchmarks/results.md and .json)"
 	@echo "make viz    - watch the model in the browser at http://127.0.0.1:8765/ (PORT=N to change)"
 	@echo "make validate - re-run the checks of docs/VALIDATION.md into docs/validation/"
+	@echo "make calibrate - the calibration to the record and its rolling-origin check (docs/calibration.md)"
 	@echo "make notebook - JupyterLab on notebooks/ with the project's kernel (.venv)"
 	@echo "make notebook-clear - clear outputs of notebooks/*.ipynb before committing them"
 
@@ -101,3 +102,16 @@ $(VENV)/.installed-jupyter: pyproject.toml | $(BIN)/python
 .PHONY: notebook-clear
 notebook-clear: $(VENV)/.installed-dev
 	$(BIN)/python scripts/clear_notebooks.py notebooks/*.ipynb
+
+# The calibration of docs/calibration.md: the rolling-origin check (fit to 2013-2019, predict and
+# score 2020 to 26 November 2024), then the calibration to the whole record before the model's
+# start. Each resumes where it stopped if interrupted (run it again). About 25 minutes in all on 2
+# idle cores (docs/calibration.md, "Run time").
+$(VENV)/.installed-calibrate: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[calibrate]"
+	@touch $@ $(VENV)/.installed
+
+calibrate: $(VENV)/.installed-calibrate
+	$(BIN)/escalation-sim calibrate experiments/calibrate_hindcast.toml --until 2019-12-31 \
+		--holdout-until 2024-11-26 --out $(OUT)/calibrate_hindcast_2019
+	$(BIN)/escalation-sim calibrate experiments/calibrate_hindcast.toml --out $(OUT)/calibrate_hindcast

@@ -1,4 +1,4 @@
-"""``escalation-sim check FILE``: validate a scenario or an experiment config without running it.
+"""``escalation-sim check FILE``: validate a scenario, experiment or calibration config, no run.
 
 Errors are what ``run`` or ``sweep`` would refuse, all of them at once, one line each (the
 schema's checks, the model's required parameters and switches, an experiment's outcomes,
@@ -46,7 +46,7 @@ class CheckReport:
 
     Attributes:
         source: The file.
-        kind: ``scenario``, ``experiment`` or ``unknown``.
+        kind: ``scenario``, ``experiment``, ``calibration`` or ``unknown``.
         errors: Mistakes that ``run`` or ``sweep`` would refuse, one per line.
         warnings: Legal but suspicious things, one per line.
         summary: One line on what the file holds (empty when it has errors).
@@ -74,6 +74,8 @@ def check_file(path: str | Path) -> CheckReport:
         report.kind = _kind(doc, source)
         if report.kind == "scenario":
             _check_scenario(doc, report)
+        elif report.kind == "calibration":
+            _check_calibration(doc, report)
         else:
             _check_experiment(doc, report)
     except ConfigErrors as exc:
@@ -86,6 +88,8 @@ def check_file(path: str | Path) -> CheckReport:
 def _kind(doc: Mapping[str, Any], source: str) -> str:
     if "meta" in doc or "regions" in doc:
         return "scenario"
+    if {"parameters", "priors", "waves", "window", "targets"} & set(doc):
+        return "calibration"  # escalation-sim calibrate's config (docs/calibration.md)
     if "name" in doc or {"design", "seeds", "overrides", "baseline"} & set(doc):
         return "experiment"
     raise ConfigError(
@@ -115,6 +119,18 @@ def _check_scenario(doc: Mapping[str, Any], report: CheckReport) -> None:
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def _check_calibration(doc: Mapping[str, Any], report: CheckReport) -> None:
+    from escalation_sim.calibration.config import CalibrationConfig, resolve_calibration
+    from escalation_sim.scenario.loader import parse_toml_model
+
+    config = parse_toml_model(CalibrationConfig, doc, report.source)
+    cal = resolve_calibration(config, source=report.source)
+    report.summary = (
+        f"calibration {config.name}: scenario {cal.scenario.meta.name}, "
+        f"{_count(len(cal.priors), 'parameter')}, record {cal.start} to {cal.until}"
+    )
 
 
 def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:

@@ -152,6 +152,25 @@ class Robustness(_Table):
     )
 
 
+class Uncertainty(_Table):
+    """The ``[uncertainty]`` table: draw the uncertain parameters from a posterior ensemble.
+
+    Each design point runs ``seeds.per_point`` seeds as before; seed ``i`` of every point uses
+    parameter set ``i mod draws`` of ``draws`` sets drawn by weight from the ensemble
+    (``escalation-sim calibrate`` writes one). A parameter the design varies keeps the design's
+    value. Intervals then cover parameter uncertainty as well as seed noise.
+    """
+
+    posterior: str = Field(
+        min_length=1,
+        description="a calibration's posterior.csv (or its directory), relative to the config",
+    )
+    draws: int = Field(20, ge=1, le=lim.MAX_SEEDS, description="parameter sets drawn")
+    seed: int | None = Field(
+        None, ge=0, le=lim.MAX_SEED, description="seed of the draws (default: seeds.root)"
+    )
+
+
 class Replication(_Table):
     """The ``[replication]`` table: adaptive replication (``sweep --precision``).
 
@@ -199,6 +218,7 @@ class ExperimentConfig(_Table):
     analysis: Analysis = Field(default_factory=Analysis)
     report: ReportTable = Field(default_factory=ReportTable)
     robustness: Robustness | None = None
+    uncertainty: Uncertainty | None = None
     replication: Replication | None = None
 
 
@@ -245,6 +265,14 @@ class Experiment:
     _seeds: dict[tuple[str, int], list[int]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: Parameter sets drawn from the ``[uncertainty]`` posterior (empty without one).
+    posterior_draws: tuple[dict[str, Value], ...] = ()
+
+    def draw_for(self, seed_index: int) -> dict[str, Value]:
+        """The posterior parameter set of a seed index (``{}`` without ``[uncertainty]``)."""
+        if not self.posterior_draws:
+            return {}
+        return dict(self.posterior_draws[seed_index % len(self.posterior_draws)])
 
     @property
     def name(self) -> str:
@@ -301,13 +329,16 @@ class Experiment:
 
     def identity(self) -> dict[str, Any]:
         """Everything that decides the runs' results (what the store's config hash covers)."""
-        return {
+        out = {
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
             "overrides": _canonical(self.overrides),
             "weeks": self.weeks,
             "seeds": self.config.seeds.model_dump(),
             "design": [[p.point_id, _canonical(p.params)] for p in self.design.points],
         }
+        if self.posterior_draws:  # only then, so sweeps without one keep their hash
+            out["uncertainty"] = [_canonical(d) for d in self.posterior_draws]
+        return out
 
     def config_hash(self) -> str:
         """SHA-256 of ``identity()``: two sweeps with equal hashes produce the same runs."""
@@ -407,6 +438,7 @@ def resolve(
         weeks=int(config.weeks or scenario.meta.weeks),
         domains=domains,
         design=design,
+        posterior_draws=_posterior_draws(config, scenario, src),
     )
     _check_report_points(exp, src)
     if exp.runs_total > lim.MAX_RUNS:
@@ -427,6 +459,39 @@ def resolve(
             "runs per sweep",
         )
     return exp
+
+
+def _posterior_draws(
+    config: ExperimentConfig, scenario: Scenario, source: str
+) -> tuple[dict[str, Value], ...]:
+    """The ``[uncertainty]`` draws: sets drawn by weight from the named posterior ensemble."""
+    u = config.uncertainty
+    if u is None:
+        return ()
+    from escalation_sim.calibration.engine import draw_posterior, read_posterior
+
+    path = Path(u.posterior)
+    if not path.is_absolute() and not path.exists() and source not in ("<config>", ""):
+        path = Path(source).parent / path  # relative to the config file
+    try:
+        frame, meta = read_posterior(path)
+    except ConfigError as exc:
+        raise ConfigError(source, "uncertainty.posterior", exc.message) from None
+    unknown = [n for n in meta["parameters"] if n not in scenario.parameters]
+    if unknown:
+        raise ConfigError(
+            source,
+            "uncertainty.posterior",
+            f"the posterior sets parameter(s) {unknown} that scenario {scenario.meta.name} "
+            "does not have",
+        )
+    seed = config.seeds.root if u.seed is None else u.seed
+    draws = draw_posterior(frame, meta, u.draws, seed)
+    for d in draws:  # within the scenario's ranges, as every override must be
+        for name, value in d.items():
+            p = scenario.parameters[name]
+            d[name] = min(max(value, p.min), p.max)
+    return tuple(draws)
 
 
 def _replication(

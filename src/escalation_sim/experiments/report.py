@@ -125,6 +125,7 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
     for section in (
         _resurgence_section,
         _robustness_section,
+        _uncertainty_section,
         _survival_section,
         _discovery_section,
     ):
@@ -232,6 +233,20 @@ def _survival_section(
         caption = "Share of the runs on each rung of the escalation ladder in each week."
         save(survival.rungs_figure(rungs, results.experiment), "rungs.png", title, caption, False)
         lines += figure_lines("rungs.png", title, caption)
+    return lines
+
+
+def _uncertainty_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """Seed noise against parameter uncertainty, for a config with ``[uncertainty]``."""
+    if results.experiment.config.uncertainty is None:
+        return []
+    from escalation_sim.experiments import uncertainty
+
+    lines, path = uncertainty.report_section(results.runs, results.experiment, out)
+    if path is not None:
+        written.append(path)
     return lines
 
 

@@ -307,7 +307,8 @@ def _pending_specs(exp: Experiment, done: set[tuple[str, int]]) -> Iterator[RunS
     want = expected_runs(exp)
     for pid, i, seed in zip(want["point_id"], want["seed_index"], want["seed"], strict=True):
         if (pid, int(i)) not in done:
-            yield RunSpec(pid, int(i), int(seed), params[pid])
+            # a posterior draw ([uncertainty]) under the design's own values
+            yield RunSpec(pid, int(i), int(seed), {**exp.draw_for(int(i)), **params[pid]})
 
 
 def _auto_batch(pending: int, workers: int) -> int:
