@@ -63,6 +63,11 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "prison_escapees": "detainees who escaped this week",
     "isis_fighters_freed": "escaped detainees and camp residents who joined ISIS this week",
     "decapitations": "senior ISIS leaders killed this week",
+    "breakouts": "prisons with escapes this week (breakout events)",
+    "detainees_held": "suspected ISIS fighters held in prisons (end of week)",
+    "camp_residents": "residents of camps for ISIS families (end of week)",
+    "repatriated": "Iraqis repatriated from camps in Syria this week",
+    "transferred": "Iraqi detainees transferred from prisons in Syria to Iraq this week",
     "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
 }
 
@@ -87,6 +92,10 @@ RUN_OUTCOMES: dict[str, str] = {
     "first_strike_iraq_week": "week of the first Israeli strike on Iraq (null if none)",
     "escalation_level_max": "highest rung of the escalation ladder reached",
     "escalation_level_final": "rung at the end",
+    "breakouts_total": "breakout events (prison-weeks with escapes) over the run",
+    "prison_escapees_total": "detainees who escaped over the run",
+    "isis_fighters_freed_total": "escaped detainees and camp residents who joined ISIS",
+    "camp_residents_final": "residents of camps for ISIS families at the end",
 }
 
 
@@ -130,6 +139,11 @@ def measure(model: EscalationModel) -> None:
         "isis_fighters_freed": counts.freed,
         "prison_escapees": counts.escapees,
         "decapitations": counts.decapitations,
+        "breakouts": counts.breakouts,
+        "detainees_held": float(model.detention.held[~model.detention.is_camp].sum()),
+        "camp_residents": float(model.detention.held[model.detention.is_camp].sum()),
+        "repatriated": float(counts.repatriated),
+        "transferred": float(counts.transferred),
         "syrian_soldiers_fled_iraq": counts.fled_to_iraq,
     }
 
@@ -185,6 +199,10 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
         "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
         "escalation_level_max": int(ts["escalation_level"].max()),
         "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+        "breakouts_total": int(ts["breakouts"].sum()),
+        "prison_escapees_total": int(ts["prison_escapees"].sum()),
+        "isis_fighters_freed_total": int(ts["isis_fighters_freed"].sum()),
+        "camp_residents_final": float(ts["camp_residents"].iloc[-1]),
     }
     assert set(out) == set(RUN_OUTCOMES)
     return out
