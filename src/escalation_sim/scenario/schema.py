@@ -636,7 +636,8 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
     Checks: unique ids and sects; roles present, known, distinct and of the right kind
     (``ROLE_KINDS``); every reference to a region, actor, unit or sect; roads and links without
     self-loops or duplicates; segments between an Iraqi and a Syrian region, one per pair; no
-    unit in a border state; no region that no road or segment reaches; populations, cells and
+    unit in a border state; no region that no road or segment reaches, and one network (no part
+    cut off from the rest); facilities in the theatre, held by known actors; populations, cells and
     dates within ``CAPS``; timeline entries against all of these.
     """
     out: Problems = []
@@ -807,6 +808,41 @@ def _check_network(
                     f"regions[{rid}]",
                     "no road or border segment reaches it; add a [[roads]] entry "
                     "joining it to a neighbour",
+                )
+            )
+    _check_connected(list(regions), touched, edges, out)
+
+
+def _check_connected(
+    ids: list[str], touched: set[str], edges: Mapping[frozenset[str], str], out: Problems
+) -> None:
+    """One network: a part of it that no road or segment joins to the rest is cut off."""
+    parent = {rid: rid for rid in ids}
+
+    def root(rid: str) -> str:
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    for pair in edges:
+        a, b = sorted(pair)
+        parent[root(a)] = root(b)
+    parts: dict[str, list[str]] = {}
+    for rid in ids:
+        if rid in touched:  # an isolated region is reported on its own line above
+            parts.setdefault(root(rid), []).append(rid)
+    if len(parts) < 2:
+        return
+    main = max(parts.values(), key=len)
+    for part in parts.values():
+        if part is not main:
+            out.append(
+                (
+                    "regions",
+                    f"{', '.join(part)} {'reaches' if len(part) == 1 else 'reach'} no other "
+                    f"region (no road or border segment joins their part of the network to "
+                    f"{main[0]}'s); add a [[roads]] entry joining them",
                 )
             )
 
