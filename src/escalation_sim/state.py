@@ -132,30 +132,16 @@ class DetentionState:
             for f in spec.facilities
         ]
         for r in spec.regions:  # the older form: one prison and one camp per region
-            if r.detainees > 0:
-                rows.append(
-                    (
-                        f"{r.id}_prisons",
-                        world.index[r.id],
-                        r.controller,
-                        False,
-                        r.detainees,
-                        r.detainees_iraqi,
-                        r.guards,
+            older = (
+                ("prisons", False, r.detainees, r.detainees_iraqi),
+                ("camps", True, r.camp, r.camp_iraqi),
+            )
+            for suffix, is_camp, held, iraqi in older:
+                if held > 0:
+                    at = world.index[r.id]
+                    rows.append(
+                        (f"{r.id}_{suffix}", at, r.controller, is_camp, held, iraqi, r.guards)
                     )
-                )
-            if r.camp > 0:
-                rows.append(
-                    (
-                        f"{r.id}_camps",
-                        world.index[r.id],
-                        r.controller,
-                        True,
-                        r.camp,
-                        r.camp_iraqi,
-                        r.guards,
-                    )
-                )
         guards = np.array([row[6] for row in rows], dtype=float)
         return cls(
             ids=[row[0] for row in rows],
