@@ -61,10 +61,12 @@ def dump(data: dict) -> str:
 
 
 def region(data: dict, rid: str) -> dict:
+    """The region ``rid`` of a parsed scenario."""
     return next(r for r in data["regions"] if r["id"] == rid)
 
 
 def unit_of(data: dict, actor: str) -> dict:
+    """The first unit of ``actor`` in a parsed scenario."""
     return next(u for u in data["units"] if u["actor"] == actor)
 
 
@@ -72,8 +74,15 @@ def _islands(d: dict) -> None:
     # Two regions joined only to each other: every region has an edge, but they are unreachable.
     for rid, lon in (("island_a", 40.0), ("island_b", 40.1)):
         d["regions"].append(
-            {"id": rid, "name": rid, "country": "SYR", "lon": lon, "lat": 35.0,
-             "controller": "syria", "source": "audit"}
+            {
+                "id": rid,
+                "name": rid,
+                "country": "SYR",
+                "lon": lon,
+                "lat": 35.0,
+                "controller": "syria",
+                "source": "audit",
+            }
         )
     d["roads"].append({"a": "island_a", "b": "island_b", "source": "audit"})
 
@@ -102,9 +111,7 @@ EDITS: dict[str, Callable[[dict], None]] = {
     "population above 10^9": lambda d: region(d, "mosul")["population"].update(
         sunni_arab=2 * 10**9
     ),
-    "population of 10^12": lambda d: region(d, "mosul")["population"].update(
-        sunni_arab=10**12
-    ),
+    "population of 10^12": lambda d: region(d, "mosul")["population"].update(sunni_arab=10**12),
     "a strength above 10^7": lambda d: d["units"][0].update(strength=2 * 10**7),
     "an ISIS unit of 5,000,000 cells": lambda d: unit_of(d, "isis").update(
         strength=5_000_000, cells=5_000_000
@@ -143,6 +150,7 @@ def check(text: str) -> tuple[int | None, str]:
 
 
 def main() -> int:
+    """Check every case; print one line each; 1 if any is not refused cleanly."""
     base = tomllib.loads(DEFAULT.read_text(encoding="utf-8"))
     cases: list[tuple[str, str]] = []
     for name, edit in EDITS.items():
