@@ -2,7 +2,7 @@
 
 Record: ~11,000 suspected fighters held by the SDF (3,500+ Iraqi) and ~41,700 in al-Hol and Roj
 (18,160 Iraqi); Iraq repatriated ~12,000 of its nationals from al-Hol from May 2021 to 2024 and
-took 3,194 Iraqi detainees into its own prisons over the years. Each prison and camp
+took Iraqi detainees into its own prisons in batches. Each prison and camp
 (``DetentionState``) has a holder, an actor whose guards hold it.
 
 * **Guards** (``guard_dynamics``): at a facility the SDF holds (its holder is an actor of kind
