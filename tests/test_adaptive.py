@@ -1,7 +1,7 @@
 """Adaptive replication (``sweep --precision``): seeds only where the headline interval is wide.
 
 A tiny grid over ``isis_move_prob`` whose headline outcome (the first listed, crossings into
-Iraq) has no spread at 0 (no cell moves: its interval is a point), a little at 0.05 and much at
+Iraq) has no spread at 0 (no cell moves: its interval is a point), a little at 0.02 and much at
 0.3, so one point is precise from the start, one meets the target below the budget and one
 needs the whole budget.
 """
@@ -31,9 +31,9 @@ SWAPS = [
     ),
     (
         "border_hardening = { values = [0.0, 0.5, 1.0] }",
-        "isis_move_prob = { values = [0.0, 0.05, 0.3] }",
+        "isis_move_prob = { values = [0.0, 0.02, 0.3] }",
     ),
-    ("border_hardening = 0.5", "isis_move_prob = 0.05"),
+    ("border_hardening = 0.5", "isis_move_prob = 0.02"),
 ]
 
 
@@ -82,7 +82,10 @@ def test_stops_where_the_target_is_met(serial):
     exp = res.experiment
     counts = seeds_by_value(res)
     assert counts[0.0] == SEEDS  # precise from the start: no extra seed
-    assert SEEDS < counts[0.05] < CAP  # noisy: more seeds, stopped when the target was met
+    # Noisy: more seeds, stopped when the target was met. (The middle point was 0.05; since the
+    # detention system (issue 11, B.3) no prison leaks cells in peacetime, and crossings at 0.05
+    # spread so that the point could need the whole budget.)
+    assert SEEDS < counts[0.02] < CAP
     assert counts[0.3] == CAP  # very noisy: the whole budget
     widths = headline_widths(res.runs, exp).set_index("point_id")
     for p in exp.design.points:

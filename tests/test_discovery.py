@@ -120,9 +120,13 @@ def test_box_on_a_real_sweep_matches_ema_workbench(sweep):
     trajectory = pd.read_csv(sweep.path / "discovery" / "trajectory.csv")
     for col in ("coverage", "density"):
         assert np.allclose(trajectory[col], box.peeling_trajectory[col])
-    assert set(ours["parameter"]) == set(theirs)
+    # The same box; the significance filter's quasi-p-values differ by construction (ours has a
+    # case per point with its share, EMA's a case per run), so a restriction near QUASI_P may be
+    # kept by one and dropped by the other (since the detention system, issue 11 B.3, the
+    # collapse's restriction is such a one): ours keeps what EMA keeps, within EMA's whole box.
+    assert set(theirs) <= set(ours["parameter"]) <= set(limits)
     for _, row in ours.iterrows():
-        lo, hi = theirs[row["parameter"]]
+        lo, hi = limits[row["parameter"]]
         assert abs(row["low"] - lo) <= 0.25 and abs(row["high"] - hi) <= 0.25  # one grid step
     assert (ours["density"] > float(y.mean())).all()
 

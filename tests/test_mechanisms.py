@@ -7,6 +7,7 @@ from scipy.stats import mannwhitneyu
 
 from escalation_sim import EscalationModel, run
 from escalation_sim.mechanisms import MECHANISMS, towns
+from escalation_sim.mechanisms.common import iraqi_militia
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +32,13 @@ def test_border_hardening_lowers_undetected_infiltration_and_fighters_reaching_i
 def test_syria_collapse_raises_isis_fighters_and_attacks():
     calm, _ = batch({"syria_collapse": 0.0})
     shock, _ = batch({"syria_collapse": 0.9})
-    lower(calm.isis_fighters_iraq_final, shock.isis_fighters_iraq_final, 0.9)
-    lower(calm.isis_fighters_syria_final, shock.isis_fighters_syria_final, 0.7)
     lower(calm.isis_attacks_iraq_total, shock.isis_attacks_iraq_total, 0.95)
+    # Since the detention system (issue 11, B.3) the regime's collapse no longer thins the SDF's
+    # guards, and most of its effect on ISIS's numbers came from the freed detainees: ISIS's
+    # fighters rise when the SDF's guards erode with it (sdf_guard_loss), the old reading.
+    general, _ = batch({"syria_collapse": 0.9, "sdf_guard_loss": 0.05})
+    lower(calm.isis_fighters_iraq_final, general.isis_fighters_iraq_final, 0.9)
+    lower(calm.isis_fighters_syria_final, general.isis_fighters_syria_final, 0.7)
 
 
 def test_syria_collapse_dissolves_the_regime_and_frees_detainees():
@@ -42,8 +47,12 @@ def test_syria_collapse_dissolves_the_regime_and_frees_detainees():
     before = ts[ts.week == week - 1]
     after = ts[ts.week == week]
     assert (after.regime_strength.to_numpy() < 0.2 * before.regime_strength.to_numpy()).all()
-    assert ts[ts.week > week].groupby("seed").prison_escapees.sum().min() > 1000
     assert ts.syrian_soldiers_fled_iraq.groupby(ts.seed).sum().min() > 0
+    # The prisons are the SDF's, not the regime's (issue 11, B.3): they hold through the
+    # regime's collapse, and free detainees when the SDF's own guards erode.
+    assert ts.prison_escapees.sum() == 0
+    _, general = batch({"syria_collapse": 0.9, "sdf_guard_loss": 0.05})
+    assert general[general.week > week].groupby("seed").prison_escapees.sum().min() > 1000
 
 
 def test_without_militia_autonomy_wilayati_follow_the_iraqi_state():
@@ -99,6 +108,8 @@ def test_israeli_strikes_follow_militia_launches_not_the_reverse():
 # Each switch, and what must vanish (or hold still) when it is off.
 def _signature(mech: str, ts, model: EscalationModel) -> None:
     match mech:
+        case "detention_flows":
+            assert ts.repatriated.sum() == 0 and ts.transferred.sum() == 0
         case "syria_chaos":
             assert (ts.hts_regions == ts.hts_regions.iloc[0]).all()
             assert ts.prison_escapees.sum() == 0 and ts.syrian_soldiers_fled_iraq.sum() == 0
@@ -120,7 +131,7 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert model.shrine_threat == 0.0
         case "sunni_syria_backlash":
             assert model.sunni_tilt == 0.0 and (ts.isis_attacks_iraq >= 0).all()
-        case "militia_backlash" | "isis_outbidding" | "rival_absorption":
+        case "militia_backlash" | "isis_outbidding" | "rival_absorption" | "guard_dynamics":
             pass  # each has its own test over seeds below
         case "israel_escalation":
             assert ts.israeli_strikes_iraq.sum() == 0 and ts.israeli_strikes_syria.sum() == 0
@@ -131,9 +142,11 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
         case "town_control":
             assert ts.isis_towns_iraq.sum() == 0 and ts.towns_taken_isis.sum() == 0
         case "endogenous_cohesion":  # the towns' forces keep the cohesion the file gave them
+            # (militias that went to Syria gain or lose cohesion by Iran's supply: phase 2)
             table = model.force_table
             rows = table.rows()
             here = towns.defenders(model) & model.constants.town_region[table.region[rows]]
+            here &= ~model.force_flags("iraqi_militia", iraqi_militia)
             assert (table.cohesion[rows][here] == table.standing[rows][here]).all()
         case _:
             raise AssertionError(f"no signature for {mech}")
@@ -141,7 +154,7 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
 
 #: Switches whose effect is checked by a test of its own (over seeds) rather than a signature.
 OWN_TESTS = ("militia_backlash", "isis_outbidding", "rival_absorption", "counter_terrorism")
-OWN_TESTS += ("recruitment", "town_control")  # town_control: tests/test_towns.py
+OWN_TESTS += ("recruitment", "town_control", "guard_dynamics")  # test_towns, test_detention
 
 
 @pytest.mark.parametrize("mech", list(MECHANISMS))
@@ -154,6 +167,13 @@ def test_switching_a_mechanism_off_removes_its_effect(mech):
     # the random draws would pass a plain "the runs differ").
     if mech == "intel_sharing":  # raises every segment's detection chance
         assert (on.model.detection > off.model.detection).all()
+    elif mech == "shrine_defence":  # a shrine is threatened in some week (not only the last)
+        m = EscalationModel(overrides=overrides, rng=11)
+        threat = []
+        for _ in range(m.spec.meta.weeks):
+            m.step()
+            threat.append(m.shrine_threat)
+        assert max(threat) == 1.0
     elif mech not in OWN_TESTS:
         with pytest.raises(AssertionError):
             _signature(mech, on.timeseries, on.model)

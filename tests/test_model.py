@@ -118,7 +118,9 @@ def test_invariants_hold_over_a_run():
         assert all(f.strength >= 0 and 0 <= f.cohesion <= 1 for f in m.forces)
         assert (m.chaos >= 0).all() and (m.chaos <= 1).all()
         assert 0 <= m.isis_cohesion <= 1
-        assert (m.regions.detainees >= 0).all() and (m.regions.camp >= 0).all()
+        # The prisons and camps moved from region arrays to model.detention (issue 11, B.3).
+        det = m.detention
+        assert (det.held >= 0).all() and ((det.guards >= 0) & (det.guards <= 1)).all()
         now = m.now
         assert now["infiltrations_detected"] <= now["infiltrations"]
         assert 0 <= now["escalation_level"] <= 4

@@ -236,15 +236,38 @@ def test_check_warns_and_exits_0(tmp_path, capsys, edit, needle):
     assert needle in out, out
 
 
-def test_check_warns_about_parts_of_the_network_no_border_reaches(base):
-    from escalation_sim.check import scenario_warnings
-
+def test_a_part_of_the_network_cut_off_from_the_rest_is_an_error(base):
+    # Issue 11, B.10: two regions joined only to each other were accepted with a warning;
+    # nothing can move between them and the theatre, so the file is refused.
     data = copy.deepcopy(base)
     extra = [{**base["regions"][0], "id": i, "name": i} for i in ("islet_a", "islet_b")]
     data["regions"] += extra
     data["roads"].append({"a": "islet_a", "b": "islet_b", "source": "test"})
-    warnings = scenario_warnings(parse_scenario(data))
-    assert any("islet_a, islet_b cannot be reached from any border" in w for w in warnings)
+    errors = _errors(data)
+    assert len(errors) == 1, errors
+    assert errors[0].field == "regions" and "islet_a, islet_b reach no other region" in str(
+        errors[0]
+    )
+
+
+def test_check_warns_about_a_network_no_border_reaches(base):
+    from escalation_sim.check import scenario_warnings
+
+    # One network, but without a border segment or border state: nothing crosses into it.
+    data = copy.deepcopy(base)
+    data["border_segments"] = []
+    data["regions"] = [r for r in data["regions"] if not r.get("external")]
+    ids = {r["id"] for r in data["regions"]}
+    data["roads"] = [r for r in data["roads"] if r["a"] in ids and r["b"] in ids]
+    iraq = [r["id"] for r in data["regions"] if r["country"] == "IRQ"]
+    syria = [r["id"] for r in data["regions"] if r["country"] == "SYR"]
+    data["roads"].append({"a": iraq[0], "b": syria[0], "source": "test"})
+    try:
+        spec = parse_scenario(data)
+    except ConfigError as exc:  # the file may break other rules without its border
+        pytest.skip(f"not a valid file without its border: {exc}")
+    warnings = scenario_warnings(spec)
+    assert any("cannot be reached from any border" in w for w in warnings)
 
 
 def test_check_refuses_a_file_that_is_neither(tmp_path, capsys):

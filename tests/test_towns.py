@@ -173,6 +173,10 @@ def test_resurgence_fires_on_a_town():
         "militia_launches",
         "israeli_strikes_syria",
         "escalation_level",
+        "breakouts",
+        "prison_escapees",
+        "isis_fighters_freed",
+        "camp_residents",
     ):
         ts[col] = 0
     out = run_outcomes(ts, params)

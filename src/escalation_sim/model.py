@@ -44,6 +44,7 @@ from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
 from escalation_sim.scenario.schema import MECHANISM_ALIASES, Scenario, TimelineEntry, Unit
 from escalation_sim.state import (
+    DetentionState,
     RegionState,
     Routes,
     RunConstants,
@@ -145,6 +146,9 @@ class EscalationModel(Model):
         isis_aff = self.actors[self.roles["isis"]].affinity
         self.regions = RegionState.from_scenario(spec, w, isis_aff)
         self.towns = TownState.from_scenario(spec, w)
+        self.detention = DetentionState.from_scenario(spec, w)
+        #: Breakouts: (week, facility id, escapees, of whom joined ISIS), one per prison-week.
+        self.breakout_events: list[tuple[int, str, int, int]] = []
         self._init_theatre()
         self._init_recruit_sample()
         self.constants = self._derive_constants()
@@ -459,6 +463,28 @@ class EscalationModel(Model):
         df = pd.DataFrame(self.events, columns=cols)
         df["date"] = pd.to_datetime(df["date"])
         return df.astype({"week": "int64", "deaths": "int64"})
+
+    def breakouts_frame(self) -> pd.DataFrame:
+        """Every breakout so far (a prison-week with escapes), one row each."""
+        cols = ["week", "facility", "escapees", "joined_isis"]
+        return pd.DataFrame(self.breakout_events, columns=cols).astype(
+            {"week": "int64", "escapees": "int64", "joined_isis": "int64"}
+        )
+
+    def facilities_frame(self) -> pd.DataFrame:
+        """The prisons and camps as they stand now, one row each, indexed by facility id."""
+        det = self.detention
+        return pd.DataFrame(
+            {
+                "region": [self.world.ids[r] for r in det.region],
+                "holder": det.holder,
+                "kind": np.where(det.is_camp, "camp", "prison"),
+                "held": det.held,
+                "iraqi_share": det.iraqi,
+                "guards": det.guards,
+            },
+            index=pd.Index(det.ids, name="id"),
+        )
 
     def regions_frame(self) -> pd.DataFrame:
         """The regions as they stand now, one row each, indexed by the scenario's region id.

@@ -81,6 +81,11 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "prison_escapees": "detainees who escaped this week",
     "isis_fighters_freed": "escaped detainees and camp residents who joined ISIS this week",
     "decapitations": "senior ISIS leaders killed this week",
+    "breakouts": "prisons with escapes this week (breakout events)",
+    "detainees_held": "suspected ISIS fighters held in prisons (end of week)",
+    "camp_residents": "residents of camps for ISIS families (end of week)",
+    "repatriated": "Iraqis repatriated from camps in Syria this week",
+    "transferred": "Iraqi detainees transferred from prisons in Syria to Iraq this week",
     "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
     "isis_towns_iraq": "Iraqi towns ISIS holds (end of week)",
     "isis_town_people_iraq": "people living in the Iraqi towns ISIS holds (end of week)",
@@ -124,6 +129,10 @@ RUN_OUTCOMES: dict[str, str] = {
     "isis_towns_iraq_final": "Iraqi towns ISIS holds at the end",
     "isis_town_weeks": "weeks in which ISIS held at least one Iraqi town",
     "first_town_week": "first week ISIS held an Iraqi town (null if never)",
+    "breakouts_total": "breakout events (prison-weeks with escapes) over the run",
+    "prison_escapees_total": "detainees who escaped over the run",
+    "isis_fighters_freed_total": "escaped detainees and camp residents who joined ISIS",
+    "camp_residents_final": "residents of camps for ISIS families at the end",
 }
 
 
@@ -174,6 +183,11 @@ def measure(model: EscalationModel) -> None:
         "isis_fighters_freed": counts.freed,
         "prison_escapees": counts.escapees,
         "decapitations": counts.decapitations,
+        "breakouts": counts.breakouts,
+        "detainees_held": float(model.detention.held[~model.detention.is_camp].sum()),
+        "camp_residents": float(model.detention.held[model.detention.is_camp].sum()),
+        "repatriated": float(counts.repatriated),
+        "transferred": float(counts.transferred),
         "syrian_soldiers_fled_iraq": counts.fled_to_iraq,
         "isis_towns_iraq": int(isis_towns.sum()),
         "isis_town_people_iraq": float(towns.population[isis_towns].sum()),
@@ -332,6 +346,10 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
         "isis_towns_iraq_final": int(towns[-1]),
         "isis_town_weeks": len(town_weeks),
         "first_town_week": int(ts["week"].iloc[town_weeks[0]]) if len(town_weeks) else None,
+        "breakouts_total": int(ts["breakouts"].sum()),
+        "prison_escapees_total": int(ts["prison_escapees"].sum()),
+        "isis_fighters_freed_total": int(ts["isis_fighters_freed"].sum()),
+        "camp_residents_final": float(ts["camp_residents"].iloc[-1]),
         **record_resurgence(ts, params),
     }
     assert set(out) == set(RUN_OUTCOMES)

@@ -4,9 +4,11 @@ Four kinds, each named for what it holds and how long it lives:
 
 * ``WeekCounters``: what the phases count during one week (attacks, crossings, strikes...);
   replaced by a fresh one at the start of every step, read by ``outcomes.measure``.
-* ``RegionState``: who holds each region and what is there that changes (chaos, guards,
-  detainees, camp residents, recruits), one named array per quantity, indexed by node.
+* ``RegionState``: who holds each region and what is there that changes (chaos, recruits),
+  one named array per quantity, indexed by node.
 * ``TownState``: who holds each town (``[[towns]]``), one array per quantity, indexed by town.
+* ``DetentionState``: the prisons and camps (who holds each, its guards, how many it holds),
+  one named array per quantity, indexed by facility.
 * ``RunConstants``: what the model derives once, when it is built, from things that never change
   during a run (populations, affinities, the road network, the relational network).
 * ``WeekCaches``: values recomputed only when what they depend on changes (the set of forces, the
@@ -45,6 +47,9 @@ class WeekCounters:
     recruits_syria: int = 0
     escapees: int = 0
     freed: int = 0
+    breakouts: int = 0
+    repatriated: float = 0.0
+    transferred: float = 0.0
     decapitations: int = 0
     fled_to_iraq: int = 0
     towns_taken: int = 0
@@ -60,11 +65,6 @@ class RegionState:
         home_controller: Who each region returns to when ISIS loses it (the timeline may change
             it).
         chaos: Disorder in [0, 1]: 1 where a region changed hands or nobody governs.
-        guards: Strength of prison and camp guards, in [0, 1].
-        detainees: Suspected ISIS fighters held in prisons.
-        camp: Residents of camps (al-Hol, Roj).
-        detainees_iraqi: Share of the detainees who are Iraqi.
-        camp_iraqi: Share of the camp residents who are Iraqi.
         recruit_pool: People ISIS can recruit from (population weighted by ISIS's affinity).
         active_share: Share of representative recruits Epstein's rule made active last week.
         recruits: ISIS recruits raised by the recruitment phase since week 0.
@@ -73,11 +73,6 @@ class RegionState:
     controller: list[str]
     home_controller: list[str]
     chaos: np.ndarray
-    guards: np.ndarray
-    detainees: np.ndarray
-    camp: np.ndarray
-    detainees_iraqi: np.ndarray
-    camp_iraqi: np.ndarray
     recruit_pool: np.ndarray
     active_share: np.ndarray
     recruits: np.ndarray
@@ -91,11 +86,6 @@ class RegionState:
             controller=controller,
             home_controller=list(controller),
             chaos=np.zeros(world.n),
-            guards=np.array([r.guards for r in regions], dtype=float),
-            detainees=np.array([r.detainees for r in regions], dtype=float),
-            camp=np.array([r.camp for r in regions], dtype=float),
-            detainees_iraqi=np.array([r.detainees_iraqi for r in regions]),
-            camp_iraqi=np.array([r.camp_iraqi for r in regions]),
             recruit_pool=world.population @ isis_affinity,
             active_share=np.zeros(world.n),
             recruits=np.zeros(world.n, dtype=np.int64),
@@ -154,6 +144,72 @@ class TownState:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@dataclass
+class DetentionState:
+    """The prisons and camps, one entry per facility.
+
+    Facilities come from ``[[facilities]]``, or from a region's older ``detainees`` and ``camp``,
+    each then a prison or camp held by the region's controller.
+
+    Attributes:
+        ids: Each facility's id.
+        region: The node it stands in.
+        holder: The actor whose guards hold it.
+        is_camp: True for a camp (families), False for a prison (suspected fighters).
+        held: People held now.
+        iraqi: Share of those held who are Iraqi.
+        guards: Guard force now, in [0, 1].
+        guards_full: Guard force at week 0, the level guards recover towards.
+    """
+
+    ids: list[str]
+    region: np.ndarray
+    holder: list[str]
+    is_camp: np.ndarray
+    held: np.ndarray
+    iraqi: np.ndarray
+    guards: np.ndarray
+    guards_full: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, spec: Scenario, world: World) -> DetentionState:
+        """The facilities as the scenario file starts them."""
+        rows: list[tuple[str, int, str, bool, float, float, float]] = [
+            (
+                f.id,
+                world.index[f.region],
+                f.holder,
+                f.kind == "camp",
+                f.held,
+                f.iraqi_share,
+                f.guards,
+            )
+            for f in spec.facilities
+        ]
+        for r in spec.regions:  # the older form: one prison and one camp per region
+            older = (
+                ("prisons", False, r.detainees, r.detainees_iraqi),
+                ("camps", True, r.camp, r.camp_iraqi),
+            )
+            for suffix, is_camp, held, iraqi in older:
+                if held > 0:
+                    at = world.index[r.id]
+                    rows.append(
+                        (f"{r.id}_{suffix}", at, r.controller, is_camp, held, iraqi, r.guards)
+                    )
+        guards = np.array([row[6] for row in rows], dtype=float)
+        return cls(
+            ids=[row[0] for row in rows],
+            region=np.array([row[1] for row in rows], dtype=np.int64),
+            holder=[row[2] for row in rows],
+            is_camp=np.array([row[3] for row in rows], dtype=bool),
+            held=np.array([row[4] for row in rows], dtype=float),
+            iraqi=np.array([row[5] for row in rows], dtype=float),
+            guards=guards,
+            guards_full=guards.copy(),
+        )
 
 
 #: Where an ISIS cell in a region may move: the neighbours (border states excluded), the border

@@ -23,6 +23,7 @@ from escalation_sim.mechanisms import (
     command,
     common,
     control,
+    detention,
     escalation,
     movement,
     recruitment,
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
 MECHANISMS: dict[str, str] = {
     "syria_chaos": "1. Chaos in Syria reactivates ISIS: HTS offensive, state collapse, prison and "
     "camp breakouts, ungoverned space, a pull on Iraqi cells towards Iraq",
+    "guard_dynamics": "1. Prison and camp guards: the SDF's erode under its own shocks "
+    "(sdf_guard_loss), all recover towards their starting strength",
+    "detention_flows": "1. Iraq repatriates its nationals from the camps and takes Iraqi "
+    "detainees into its prisons, at rates the timeline can change",
     "border_defence": "2. Border hardening (wall, cameras, trenches, towers, drones, brigades) "
     "detects crossings, partially",
     "decapitation_strikes": "3. Counter-terrorism decapitation strikes with the coalition degrade "
@@ -89,6 +94,7 @@ PHASES: tuple[Phase, ...] = (
     Phase("timeline", timeline.step, ()),
     Phase("muster", towns.muster, ("endogenous_cohesion",)),
     Phase("syria", syria.step, ("syria_chaos",)),
+    Phase("detention", detention.step, ("guard_dynamics", "detention_flows", "syria_chaos")),
     Phase("supply", supply.step, ("supply_interdiction",)),
     Phase(
         "command",
@@ -121,6 +127,7 @@ PHASES: tuple[Phase, ...] = (
 REQUIRED_PARAMETERS: frozenset[str] = frozenset().union(
     common.PARAMETERS,
     syria.PARAMETERS,
+    detention.PARAMETERS,
     supply.PARAMETERS,
     command.PARAMETERS,
     movement.PARAMETERS,

@@ -1,4 +1,4 @@
-"""Phase 1, mechanism 1 (``syria_chaos``): the HTS offensive, state collapse, breakouts, chaos.
+"""Phase 1, mechanism 1 (``syria_chaos``): the HTS offensive, state collapse, chaos.
 
 Seed: "the situation in Syria could reactivate ISIS, whether from outside Iraqi borders or from
 within"; record: ~11,000 suspected fighters held by the SDF, ~41,700 in al-Hol and Roj, >1,000
@@ -6,8 +6,9 @@ Syrian soldiers fled into Iraq at Al-Qaim on 7 Dec 2024.
 
 * **Collapse** at week ``syria_collapse_week`` with severity s = ``syria_collapse``: every
   regime formation loses a share s of its strength and of its cohesion; a share
-  ``collapse_flee_share`` of those lost next to Iraq flee across the border; prison and camp
-  guards fall by s x ``collapse_guard_loss`` (1 by default: the lever's definition); regime
+  ``collapse_flee_share`` of those lost next to Iraq flee across the border; the guards of the
+  prisons and camps the regime holds (only those: the SDF held the north-east's) fall by a share
+  s x ``collapse_guard_loss`` (1 by default: the lever's definition); regime
   regions whose remaining forces are below ``regime_hold_min`` become ungoverned; HTS momentum
   rises to at least s.
 * **Vacuum**: a rebel movement next to an ungoverned region takes it unopposed: HTS with
@@ -21,9 +22,8 @@ Syrian soldiers fled into Iraq at Al-Qaim on 7 Dec 2024.
   into it, leaving a share ``hts_garrison_share`` of its fighters behind if its old region would
   otherwise be empty; defenders lose ``rout_loss`` and fall back. Momentum decays by
   ``hts_momentum_decay`` a week.
-* **Breakouts**: escapes ~ Binomial(detainees, ``detainee_escape_rate`` (1 - guards)), of whom
-  ``detainee_rejoin_share`` rejoin ISIS; camp recruits ~ Binomial(camp,
-  ``camp_recruit_rate`` (1 - guards)). They form cells in place, Iraqi by the region's shares.
+* **Breakouts** from prisons and camps run in the detention phase
+  (``escalation_sim.mechanisms.detention``), still behind this switch.
 * **Chaos** is 1 in a region that changed hands or is ungoverned, and decays by ``chaos_decay``
   a week where someone governs.
 """
@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce, IsisCell
-from escalation_sim.mechanisms.common import UNGOVERNED, add_recruits
+from escalation_sim.mechanisms.common import UNGOVERNED
+from escalation_sim.mechanisms.detention import erode_holder
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -69,14 +70,13 @@ def step(model: EscalationModel) -> None:
         collapse(model, float(p.syria_collapse))
     fill_vacuum(model)
     offensive(model)
-    breakouts(model)
     regions = model.regions
     governed = np.array([c != UNGOVERNED for c in regions.controller])
     regions.chaos = np.where(governed, regions.chaos * (1 - p.chaos_decay), 1.0)
 
 
 def collapse(model: EscalationModel, severity: float) -> None:
-    """Dissolve a share ``severity`` of the regime's forces and of prison and camp guards."""
+    """Dissolve a share ``severity`` of the regime's forces and of its facilities' guards."""
     p, w = model.p, model.world
     regime = model.roles["syrian_regime"]
     for f in model.forces_of("syrian_regime"):
@@ -85,8 +85,8 @@ def collapse(model: EscalationModel, severity: float) -> None:
         f.cohesion *= 1 - severity
         if w.dist_to_iraq[f.region] == 1:
             model.counts.fled_to_iraq += int(lost * p.collapse_flee_share)
+    erode_holder(model, regime, severity * p.collapse_guard_loss)
     regions = model.regions
-    regions.guards *= 1 - severity * p.collapse_guard_loss
     held = model.force_by_region_of(regime)
     for r, ctrl in enumerate(regions.controller):
         if ctrl == regime and held[r] < p.regime_hold_min:
@@ -222,25 +222,3 @@ def _detach(model: EscalationModel, force: ArmedForce, region: int) -> None:
         affinity=force.affinity,
     )
     detachment.move_to(model.space[region])
-
-
-def breakouts(model: EscalationModel) -> None:
-    """Escapes from prisons and recruitment from camps where guards have thinned."""
-    p, rng, regions, counts = model.p, model.rng, model.regions, model.counts
-    leak = 1 - regions.guards
-    for r in np.flatnonzero((regions.detainees > 0) | (regions.camp > 0)):
-        escapes = rng.binomial(
-            int(regions.detainees[r]), min(1.0, p.detainee_escape_rate * leak[r])
-        )
-        joined_camp = rng.binomial(int(regions.camp[r]), min(1.0, p.camp_recruit_rate * leak[r]))
-        regions.detainees[r] -= escapes
-        regions.camp[r] -= joined_camp
-        counts.escapees += int(escapes)
-        fighters = rng.binomial(escapes, p.detainee_rejoin_share)
-        iraqi = rng.binomial(fighters, regions.detainees_iraqi[r]) + rng.binomial(
-            joined_camp, regions.camp_iraqi[r]
-        )
-        total = fighters + joined_camp
-        counts.freed += int(total)
-        add_recruits(model, int(r), int(iraqi), iraqi=True)
-        add_recruits(model, int(r), int(total - iraqi), iraqi=False)

@@ -60,6 +60,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("[[border_segments]]", "BorderSegment"),
     ("[[actors]]", "Actor"),
     ("[[links]]", "Link"),
+    ("[[facilities]]", "Facility"),
     ("[[units]]", "Unit"),
     ("[[towns]]", "Town"),
     ("[parameters.NAME]", "Parameter"),
@@ -384,7 +385,9 @@ to `meta.border_length_km` (within {LENGTH_TOLERANCE:.0%}).
 
 **`syria_collapse`** (a parameter) does not touch the segment data{collapse_doc}. At week
 `syria_collapse_week` it acts on the units and regions of the `syrian_regime` role's actor and on
-the regions' `guards`, `detainees` and `camp`; the border's segments stay as the lever makes them.
+the `guards` of the `[[facilities]]` that actor holds (`collapse_guard_loss`), not on those another
+actor holds (the SDF's: `sdf_guard_loss`, set by the timeline); the border's segments stay as the
+lever makes them.
 """
 
 

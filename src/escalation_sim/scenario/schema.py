@@ -241,16 +241,19 @@ class Region(Record):
     corridor: bool = Field(False, description="hub of Iran's land corridor to Syria and Lebanon")
     detainees: Held = Field(
         0,
-        description="ISIS detainees held in the region's prisons",
+        description="older form of [[facilities]]: ISIS detainees held in the region's "
+        "prisons, one prison held by the region's controller",
         json_schema_extra=_unit("people"),
     )
     camp: Held = Field(
         0,
-        description="residents of camps for ISIS families (al-Hol, Roj)",
+        description="older form of [[facilities]]: residents of camps for ISIS families, one "
+        "camp held by the region's controller",
         json_schema_extra=_unit("people"),
     )
     guards: Share = Field(
-        1.0, description="guard force at prisons and camps, 1 = full; escapes grow as it thins"
+        1.0,
+        description="older form: guard force of the region's prison and camp, 1 = full",
     )
     detainees_iraqi: Share = Field(0.0, description="share of detainees who are Iraqi")
     camp_iraqi: Share = Field(0.0, description="share of camp residents who are Iraqi")
@@ -280,6 +283,35 @@ class Town(Record):
     )
     controller: Ident | None = Field(
         None, description="who holds it at week 0 (default: the region's controller)"
+    )
+
+
+class Facility(Record):
+    """A prison or camp holding ISIS detainees or families, guarded by its holder's guards."""
+
+    id: Ident = Field(description="the facility's id, used in breakout events")
+    name: str = Field(description="name shown in events and figures")
+    kind: Literal["prison", "camp"] = Field(
+        description="prison: suspected fighters (escapes, transfers); camp: ISIS families "
+        "(recruitment when guards thin, repatriation)"
+    )
+    region: Ident = Field(description="the region it stands in (not a border state)")
+    holder: Ident = Field(
+        description="the actor whose guards hold it: a collapse of that actor erodes them "
+        "(collapse_guard_loss); an SDF-like holder (kind rebel, not the hts role) loses them "
+        "by sdf_guard_loss a week"
+    )
+    held: Held = Field(
+        description="people held at week 0 (detainees in a prison, residents in a camp)",
+        json_schema_extra=_unit("people"),
+    )
+    iraqi_share: Share = Field(
+        0.0, description="share of those held who are Iraqi (repatriation and transfer take them)"
+    )
+    guards: Share = Field(
+        1.0,
+        description="guard force at week 0, 1 = full (escapes grow as it thins); guards recover "
+        "towards it at guard_recovery_rate",
     )
 
 
@@ -535,6 +567,11 @@ class Scenario(BaseModel):
     )
     actors: tuple[Actor, ...] = Field(min_length=1, description="states and armed organisations")
     links: tuple[Link, ...] = Field((), description="the relational network between actors")
+    facilities: tuple[Facility, ...] = Field(
+        (),
+        description="prisons and camps, each with its holder and guards (regions' `detainees` "
+        "and `camp` are the older form: a file uses one or the other)",
+    )
     units: tuple[Unit, ...] = Field((), description="forces placed on the network at week 0")
     towns: tuple[Town, ...] = Field(
         (), description="towns inside regions whose control can change hands (town_control)"
@@ -638,7 +675,8 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
     Checks: unique ids and sects; roles present, known, distinct and of the right kind
     (``ROLE_KINDS``); every reference to a region, actor, unit or sect; roads and links without
     self-loops or duplicates; segments between an Iraqi and a Syrian region, one per pair; no
-    unit in a border state; no region that no road or segment reaches; populations, cells and
+    unit in a border state; no region that no road or segment reaches, and one network (no part
+    cut off from the rest); facilities in the theatre, held by known actors; populations, cells and
     dates within ``CAPS``; timeline entries against all of these.
     """
     out: Problems = []
@@ -650,7 +688,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
             out.append(("meta.sects", f"sect '{sect}' is listed {n} times; list each once"))
     regions = _ids(data, "regions")
     actors = _ids(data, "actors")
-    for table in ("regions", "actors", "units", "border_segments", "towns"):
+    for table in ("regions", "actors", "units", "border_segments", "towns", "facilities"):
         ids = [r.get("id") for _, r in _records(data, table) if isinstance(r.get("id"), str)]
         for rid, n in Counter(ids).items():
             if n > 1:
@@ -677,6 +715,7 @@ def cross_check(data: Mapping[str, Any]) -> Problems:
         _keys(out, f"{at}.affinity", a.get("affinity"), sects)
     _check_network(data, regions, out)
     _check_towns(data, regions, actors, out)
+    _check_facilities(data, regions, actors, out)
     _check_parameter_limits(data.get("parameters"), out)
     _check_links(data, actors, out)
     units: dict[str, dict[str, Any]] = {}
@@ -847,6 +886,73 @@ def _check_network(
                     "joining it to a neighbour",
                 )
             )
+    _check_connected(list(regions), touched, edges, out)
+
+
+def _check_connected(
+    ids: list[str], touched: set[str], edges: Mapping[frozenset[str], str], out: Problems
+) -> None:
+    """One network: a part of it that no road or segment joins to the rest is cut off."""
+    parent = {rid: rid for rid in ids}
+
+    def root(rid: str) -> str:
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    for pair in edges:
+        a, b = sorted(pair)
+        parent[root(a)] = root(b)
+    parts: dict[str, list[str]] = {}
+    for rid in ids:
+        if rid in touched:  # an isolated region is reported on its own line above
+            parts.setdefault(root(rid), []).append(rid)
+    if len(parts) < 2:
+        return
+    main = max(parts.values(), key=len)
+    for part in parts.values():
+        if part is not main:
+            out.append(
+                (
+                    "regions",
+                    f"{', '.join(part)} {'reaches' if len(part) == 1 else 'reach'} no other "
+                    f"region (no road or border segment joins their part of the network to "
+                    f"{main[0]}'s); add a [[roads]] entry joining them",
+                )
+            )
+
+
+def _check_facilities(
+    data: Mapping[str, Any],
+    regions: dict[str, dict[str, Any]],
+    actors: dict[str, dict[str, Any]],
+    out: Problems,
+) -> None:
+    """Facilities: a known region inside the theatre, a known holder, and no second form."""
+    facilities = _records(data, "facilities")
+    for at, f in facilities:
+        rid = f.get("region")
+        if _known(rid, regions, out, f"{at}.region") and regions[rid].get("external"):
+            out.append(
+                (
+                    f"{at}.region",
+                    f"'{rid}' is a border state; allowed: a region of Iraq or Syria",
+                )
+            )
+        _known(f.get("holder"), actors, out, f"{at}.holder")
+    if not facilities:
+        return
+    for at, r in _records(data, "regions"):
+        for field in ("detainees", "camp"):
+            if isinstance(r.get(field), int) and r[field] > 0:
+                out.append(
+                    (
+                        f"{at}.{field}",
+                        "the file lists [[facilities]]; give the people held there as a "
+                        "facility, not on the region (set it to 0)",
+                    )
+                )
 
 
 def _check_parameter_limits(params: object, out: Problems) -> None:
