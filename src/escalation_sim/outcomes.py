@@ -148,43 +148,125 @@ def escalation_level(model: EscalationModel, militia_syria: float) -> int:
     return 0
 
 
+class WeeklyRecorder:
+    """The weekly outcomes of one run in a preallocated array: the lean path's DataCollector.
+
+    One row per recorded week (week 0 is the initial state), one column per weekly outcome in
+    ``WEEKLY_OUTCOMES`` order, held as float64; a column all of whose values were integers
+    comes back as int64, as the DataCollector's table types it (every outcome is an int or a
+    float, and both are exact in float64 below 2**53). The array doubles when a run outlasts
+    ``capacity``. ``columns()`` gives what ``timeseries()`` holds, without building a table.
+    """
+
+    def __init__(self, capacity: int = 105) -> None:
+        self.names = tuple(WEEKLY_OUTCOMES)
+        self.values = np.empty((max(1, capacity), len(self.names)))
+        self.integer = np.ones(len(self.names), dtype=bool)
+        self.size = 0
+
+    def record(self, now: Mapping[str, Any]) -> None:
+        """Append this week's outcomes (``model.now``)."""
+        if self.size == len(self.values):
+            grown = np.empty((2 * len(self.values), len(self.names)))
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        row = [now[name] for name in self.names]
+        self.values[self.size] = row
+        for j, value in enumerate(row):
+            if self.integer[j] and not isinstance(value, int | np.integer):
+                if not isinstance(value, float | np.floating) or isinstance(value, bool):
+                    raise TypeError(f"weekly outcome {self.names[j]!r} is a {type(value)}")
+                self.integer[j] = False
+        self.size += 1
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Each weekly outcome's values by week (int64 or float64, as ``timeseries()``)."""
+        values = self.values[: self.size]
+        return {
+            name: values[:, j].astype(np.int64) if self.integer[j] else values[:, j].copy()
+            for j, name in enumerate(self.names)
+        }
+
+
+def weekly_frame(columns: Mapping[str, np.ndarray], start_date: Any) -> pd.DataFrame:
+    """The ``timeseries()`` table of one or more runs' weekly columns: ``week``, ``date``, ...
+
+    ``columns`` may hold a ``week`` column (several runs stacked); otherwise weeks count from 0.
+    """
+    n = len(next(iter(columns.values())))
+    df = pd.DataFrame({k: v for k, v in columns.items() if k != "week"})
+    week = columns["week"] if "week" in columns else np.arange(n, dtype=int)
+    df.insert(0, "week", week)
+    df.insert(1, "date", pd.Timestamp(start_date) + pd.to_timedelta(df.week * 7, unit="D"))
+    return df
+
+
 def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
     """First week the resurgence condition holds, or None."""
-    regions = ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"]
+    return _resurgence_week(_arrays(ts), params)
+
+
+def _arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {name: ts[name].to_numpy() for name in ("week", *WEEKLY_OUTCOMES) if name in ts}
+
+
+def _resurgence_week(cols: Mapping[str, np.ndarray], params: Mapping[str, Any]) -> int | None:
+    regions = cols["isis_regions_iraq"] >= params["resurgence_regions"]
     window = int(params["resurgence_weeks"])
-    attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
-    sustained = np.zeros(len(ts), dtype=bool)
+    attacks = cols["isis_attacks_iraq"].astype(float)
+    sustained = np.zeros(len(attacks), dtype=bool)
     if len(attacks) >= window:
         mean = np.convolve(attacks, np.ones(window) / window, mode="valid")
         sustained[window - 1 :] = mean >= params["resurgence_attacks"]
     hit = np.flatnonzero(regions | sustained)
-    return int(ts["week"].iloc[hit[0]]) if len(hit) else None
+    return int(cols["week"][hit[0]]) if len(hit) else None
 
 
 def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
-    first_week = resurgence_week(ts, params)
-    strikes = np.flatnonzero(ts["israeli_strikes_iraq"].to_numpy() > 0)
+    return outcomes_from_columns(_arrays(ts), params)
+
+
+def outcomes_from_columns(
+    cols: Mapping[str, np.ndarray], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``run_outcomes`` of a run's weekly columns (``WeeklyRecorder.columns()``), no table.
+
+    ``cols`` maps each weekly outcome to its values by week; ``week`` defaults to 0, 1, ...
+    Both paths compute the same numbers from the same arrays, so they agree bit for bit.
+    """
+    if "week" not in cols:
+        n = len(cols["isis_fighters_iraq"])
+        cols = {**cols, "week": np.arange(n, dtype=np.int64)}
+    first_week = _resurgence_week(cols, params)
+    strikes = np.flatnonzero(cols["israeli_strikes_iraq"] > 0)
+
+    def total(name: str) -> int:
+        return int(cols[name].sum())
+
+    def peak(name: str) -> Any:
+        return cols[name].max()
+
     out = {
         "isis_resurgence": first_week is not None,
         "resurgence_week": first_week,
-        "isis_fighters_iraq_final": float(ts["isis_fighters_iraq"].iloc[-1]),
-        "isis_fighters_iraq_peak": float(ts["isis_fighters_iraq"].max()),
-        "isis_fighters_syria_final": float(ts["isis_fighters_syria"].iloc[-1]),
-        "isis_attacks_iraq_total": int(ts["isis_attacks_iraq"].sum()),
-        "isis_deaths_iraq_total": int(ts["isis_deaths_iraq"].sum()),
-        "isis_regions_iraq_max": int(ts["isis_regions_iraq"].max()),
-        "infiltrations_total": int(ts["infiltrations"].sum()),
-        "infiltrations_detected_total": int(ts["infiltrations_detected"].sum()),
-        "infiltrations_undetected_total": int(ts["infiltrations_undetected"].sum()),
-        "infiltrating_fighters_total": int(ts["infiltrating_fighters"].sum()),
-        "militia_fighters_syria_peak": float(ts["militia_fighters_syria"].max()),
-        "militia_launches_total": int(ts["militia_launches"].sum()),
-        "israeli_strikes_iraq_total": int(ts["israeli_strikes_iraq"].sum()),
-        "israeli_strikes_syria_total": int(ts["israeli_strikes_syria"].sum()),
-        "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
-        "escalation_level_max": int(ts["escalation_level"].max()),
-        "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+        "isis_fighters_iraq_final": float(cols["isis_fighters_iraq"][-1]),
+        "isis_fighters_iraq_peak": float(peak("isis_fighters_iraq")),
+        "isis_fighters_syria_final": float(cols["isis_fighters_syria"][-1]),
+        "isis_attacks_iraq_total": total("isis_attacks_iraq"),
+        "isis_deaths_iraq_total": total("isis_deaths_iraq"),
+        "isis_regions_iraq_max": int(peak("isis_regions_iraq")),
+        "infiltrations_total": total("infiltrations"),
+        "infiltrations_detected_total": total("infiltrations_detected"),
+        "infiltrations_undetected_total": total("infiltrations_undetected"),
+        "infiltrating_fighters_total": total("infiltrating_fighters"),
+        "militia_fighters_syria_peak": float(peak("militia_fighters_syria")),
+        "militia_launches_total": total("militia_launches"),
+        "israeli_strikes_iraq_total": total("israeli_strikes_iraq"),
+        "israeli_strikes_syria_total": total("israeli_strikes_syria"),
+        "first_strike_iraq_week": int(cols["week"][strikes[0]]) if len(strikes) else None,
+        "escalation_level_max": int(peak("escalation_level")),
+        "escalation_level_final": int(cols["escalation_level"][-1]),
     }
     assert set(out) == set(RUN_OUTCOMES)
     return out
