@@ -21,7 +21,7 @@ weeks:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -148,6 +148,9 @@ def escalation_level(model: EscalationModel, militia_syria: float) -> int:
     return 0
 
 
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
 class WeeklyRecorder:
     """The weekly outcomes of one run in a preallocated array: the lean path's DataCollector.
 
@@ -158,25 +161,30 @@ class WeeklyRecorder:
     ``capacity``. ``columns()`` gives what ``timeseries()`` holds, without building a table.
     """
 
-    def __init__(self, capacity: int = 105) -> None:
-        self.names = tuple(WEEKLY_OUTCOMES)
+    def __init__(self, capacity: int = 105, names: Iterable[str] | None = None) -> None:
+        self.names = tuple(WEEKLY_OUTCOMES if names is None else names)
         self.values = np.empty((max(1, capacity), len(self.names)))
         self.integer = np.ones(len(self.names), dtype=bool)
         self.size = 0
 
     def record(self, now: Mapping[str, Any]) -> None:
-        """Append this week's outcomes (``model.now``)."""
+        """Append this week's outcomes (``model.now``).
+
+        Raises:
+            TypeError: an outcome that is not an int or a float (a bool, a string...), which
+                the DataCollector's table would type differently.
+        """
+        row = [now[name] for name in self.names]
+        for j, value in enumerate(row):
+            if isinstance(value, bool | np.bool_) or not isinstance(value, _NUMBERS):
+                raise TypeError(f"weekly outcome {self.names[j]!r} is a {type(value).__name__}")
+            if self.integer[j] and not isinstance(value, int | np.integer):
+                self.integer[j] = False
         if self.size == len(self.values):
             grown = np.empty((2 * len(self.values), len(self.names)))
             grown[: self.size] = self.values[: self.size]
             self.values = grown
-        row = [now[name] for name in self.names]
         self.values[self.size] = row
-        for j, value in enumerate(row):
-            if self.integer[j] and not isinstance(value, int | np.integer):
-                if not isinstance(value, float | np.floating) or isinstance(value, bool):
-                    raise TypeError(f"weekly outcome {self.names[j]!r} is a {type(value)}")
-                self.integer[j] = False
         self.size += 1
 
     def columns(self) -> dict[str, np.ndarray]:
