@@ -16,6 +16,13 @@ this. Both scenarios: the default
 two-year run and the 2013-2019 hindcast (365 weeks). Every way gives the same outcomes
 (checked). Medians.
 
+Whole runs differ by a few per cent only, less than the noise of a busy machine, so the
+recording itself is also timed alone (``recording_ms_per_run``), on a model that has run: what
+the full path does per run besides stepping (a DataCollector's ``collect`` for each of the
+weeks + 1 rows, the weekly table, ``run_outcomes`` from it) against the lean path's (the
+recorder's ``record`` for each row, ``columns()``, ``outcomes_from_columns``), ``--micro``
+times each, medians.
+
     python benchmarks/bench_lean.py [OUT.json] [--runs 20]
 """
 
@@ -29,6 +36,12 @@ from pathlib import Path
 from benchlib import emit, load_average
 
 from escalation_sim import EscalationModel, run, run_lean
+from escalation_sim.outcomes import (
+    WEEKLY_OUTCOMES,
+    WeeklyRecorder,
+    outcomes_from_columns,
+    run_outcomes,
+)
 
 
 def model_alone(scenario: str, seed: int) -> None:
@@ -36,10 +49,43 @@ def model_alone(scenario: str, seed: int) -> None:
     model.run_for(model.spec.meta.weeks)
 
 
+def recording(scenario: str, repeats: int) -> dict:
+    """Milliseconds per run of each path's recording alone (module docstring)."""
+    from mesa import DataCollector
+
+    model = EscalationModel(scenario, rng=0)
+    model.run_for(model.spec.meta.weeks)
+    rows = model.spec.meta.weeks + 1
+
+    def full() -> dict:
+        reporters = {k: (lambda m, k=k: m.now[k]) for k in WEEKLY_OUTCOMES}
+        model.datacollector = DataCollector(model_reporters=reporters)
+        for _ in range(rows):
+            model.datacollector.collect(model)
+        return run_outcomes(model.timeseries(), model.p)
+
+    def lean() -> dict:
+        recorder = WeeklyRecorder(rows)
+        for _ in range(rows):
+            recorder.record(model.now)
+        return outcomes_from_columns(recorder.columns(), model.p)
+
+    times: dict[str, list[float]] = {"full": [], "lean": []}
+    for _ in range(repeats):
+        for name, fn in (("full", full), ("lean", lean)):
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    assert full() == lean()
+    med = {k: 1000 * statistics.median(v) for k, v in times.items()}
+    return {"rows": rows, **med, "ratio_full_over_lean": med["full"] / med["lean"]}
+
+
 def main() -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
     ap.add_argument("--runs", type=int, default=20, help="seeds per way and scenario")
+    ap.add_argument("--micro", type=int, default=50, help="repeats of the recording alone")
     args = ap.parse_args()
     load = load_average()
     ways = {
@@ -69,6 +115,7 @@ def main() -> dict:
             "ratio_full_over_lean": med["full"] / med["lean"],
             "ratio_full_over_lean_weekly": med["full"] / med["lean_weekly"],
             "identical_outcomes": identical,
+            "recording_ms_per_run": recording(scenario, args.micro),
         }
     return emit(result, args.out)
 

@@ -21,6 +21,7 @@ weeks:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -166,20 +167,29 @@ class WeeklyRecorder:
         self.values = np.empty((max(1, capacity), len(self.names)))
         self.integer = np.ones(len(self.names), dtype=bool)
         self.size = 0
+        self._row = operator.itemgetter(*self.names)
+        self._kinds: tuple[type, ...] = ()
 
     def record(self, now: Mapping[str, Any]) -> None:
         """Append this week's outcomes (``model.now``).
+
+        The values' types are checked when they change from the previous week's (rarely: a
+        count that becomes a float), so a week costs a few microseconds.
 
         Raises:
             TypeError: an outcome that is not an int or a float (a bool, a string...), which
                 the DataCollector's table would type differently.
         """
-        row = [now[name] for name in self.names]
-        for j, value in enumerate(row):
-            if isinstance(value, bool | np.bool_) or not isinstance(value, _NUMBERS):
-                raise TypeError(f"weekly outcome {self.names[j]!r} is a {type(value).__name__}")
-            if self.integer[j] and not isinstance(value, int | np.integer):
-                self.integer[j] = False
+        row = self._row(now)
+        if len(self.names) == 1:
+            row = (row,)
+        kinds = tuple(map(type, row))
+        if kinds != self._kinds:
+            for j, kind in enumerate(kinds):
+                if issubclass(kind, bool | np.bool_) or not issubclass(kind, _NUMBERS):
+                    raise TypeError(f"weekly outcome {self.names[j]!r} is a {kind.__name__}")
+            self.integer &= [issubclass(kind, int | np.integer) for kind in kinds]
+            self._kinds = kinds
         if self.size == len(self.values):
             grown = np.empty((2 * len(self.values), len(self.names)))
             grown[: self.size] = self.values[: self.size]
