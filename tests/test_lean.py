@@ -141,7 +141,7 @@ def test_weekly_false_stores_runs_only(tmp_path):
     again = run_sweep(off_cfg, tmp_path / "off", workers=1, progress=False)
     assert len(again.runs) == len(off.runs)
     load_results(tmp_path / "off").report()
-    assert (tmp_path / "off" / "report.md").exists()
+    assert "`weekly = false`" in (tmp_path / "off" / "report.md").read_text()
 
 
 def test_weekly_is_in_the_hash_only_when_off():
