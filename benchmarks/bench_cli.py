@@ -17,7 +17,6 @@ Also: what ``--help`` imports (none of Mesa, pandas, scipy, matplotlib, numpy), 
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import statistics
@@ -26,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import emit, load_average
+from benchlib import arguments, emit, load_average
 
 PY = sys.executable
 CLI = str(Path(PY).with_name("escalation-sim"))
@@ -81,8 +80,7 @@ def slowest_imports(argv: list[str], n: int = 8) -> list[dict]:
 
 
 def main() -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
+    ap = arguments(__doc__)
     ap.add_argument("--repeats", type=int, default=20, help="runs of each command (median)")
     ap.add_argument("--warmup", type=int, default=2, help="uncounted rounds first")
     args = ap.parse_args()

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from bench_sweep import CONFIG, LEVELS, ROOT
-from benchlib import emit
+from benchlib import arguments, emit
 
 SIDES = (
     "runner_1",
@@ -167,8 +167,7 @@ def same_outcomes(dirs: list[Path]) -> bool:
 
 
 def main() -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
+    ap = arguments(__doc__)
     ap.add_argument("--seeds", type=int, default=12, help="seeds per point (9 points)")
     ap.add_argument("--weeks", type=int, default=104)
     ap.add_argument("--repeats", type=int, default=1, help="ABBA rounds (medians)")

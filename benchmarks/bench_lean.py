@@ -28,12 +28,10 @@ times each, medians.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 
-from benchlib import emit, load_average
+from benchlib import arguments, emit, load_average
 
 from escalation_sim import EscalationModel, run, run_lean
 from escalation_sim.outcomes import (
@@ -82,8 +80,7 @@ def recording(scenario: str, repeats: int) -> dict:
 
 
 def main() -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
+    ap = arguments(__doc__)
     ap.add_argument("--runs", type=int, default=20, help="seeds per way and scenario")
     ap.add_argument("--micro", type=int, default=50, help="repeats of the recording alone")
     args = ap.parse_args()
