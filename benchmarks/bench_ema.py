@@ -17,7 +17,9 @@ the runner's derived seeds), ``--weeks`` weeks. Sides, each in a fresh interpret
 ABBA order over the sides, ``--repeats`` rounds, medians. Two timings: the sweep alone (timed
 inside the child: ``run_sweep`` or ``perform_experiments``, the worker pools' start included)
 and the whole command. Ratios are runner runs per second over EMA's, on the same number of
-processes, measured in the same run; above 1 favours the runner. Outcomes are compared run by
+processes, measured in the same run; above 1 favours the runner. ``cpu_ratio_*``: the same
+with CPU seconds of the whole process tree (EMA's over the runner's, imports included), which
+other work on the machine disturbs less than wall time. Outcomes are compared run by
 run (``identical_outcomes``). EMA Workbench is a dev/bench dependency only.
 
     python benchmarks/bench_ema.py [OUT.json] [--seeds 12] [--weeks 104] [--repeats 1]
@@ -198,6 +200,9 @@ def main() -> dict:
     def ratio(ours: str, theirs: str, key: str = "runs_per_second") -> float:
         return sides[ours][key] / sides[theirs][key]
 
+    def cpu_ratio(ours: str, theirs: str) -> float:  # runs per CPU second, theirs / ours
+        return sides[theirs]["cpu_seconds"] / sides[ours]["cpu_seconds"]
+
     result = {
         "design": f"3 x 3 grid (border_hardening x syria_collapse) x {args.seeds} seeds",
         "runs": runs,
@@ -211,6 +216,8 @@ def main() -> dict:
         "ratio_runner_weekly_over_ema_multiprocessing": ratio(
             "runner_weekly_2", "ema_multiprocessing"
         ),
+        "cpu_ratio_runner_over_ema_sequential": cpu_ratio("runner_1", "ema_sequential"),
+        "cpu_ratio_runner_over_ema_multiprocessing": cpu_ratio("runner_2", "ema_multiprocessing"),
         "ratio_whole_command_runner_over_ema_sequential": ratio(
             "runner_1", "ema_sequential", "runs_per_second_whole_command"
         ),

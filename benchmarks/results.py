@@ -502,7 +502,9 @@ def ema_section(e: dict) -> tuple[list[str], list[list]]:
         "path (the evaluators' own overhead only); storing every weekly row, "
         f"{e['ratio_runner_weekly_over_ema_multiprocessing']:.2f}. Whole commands (interpreter "
         f"and imports included): {e['ratio_whole_command_runner_over_ema_sequential']:.2f} and "
-        f"{e['ratio_whole_command_runner_over_ema_multiprocessing']:.2f}. Identical outcomes: "
+        f"{e['ratio_whole_command_runner_over_ema_multiprocessing']:.2f}; in CPU seconds of the "
+        f"whole process tree: {e['cpu_ratio_runner_over_ema_sequential']:.2f} and "
+        f"{e['cpu_ratio_runner_over_ema_multiprocessing']:.2f}. Identical outcomes: "
         f"{e['identical_outcomes']}. Every side spends nearly all its time in the model's step, "
         "so the ratios stay near 1 until the step itself is faster.",
         "",
