@@ -229,9 +229,10 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def scenario_listing() -> dict[str, tuple[Any, int, str]]:
     """``(start_date, weeks, title)`` of each bundled scenario, by name.
 
-    Read from each file's ``[meta]`` table with ``tomllib``, without the schema (pydantic), so
-    that ``scenarios`` starts at once; a file whose ``[meta]`` does not give the three plainly
-    is loaded and validated instead. (``check`` validates a file; this only lists them.)
+    Read from each file's ``[meta]`` table with ``tomllib`` (merged over the ``[meta]`` of the
+    scenario it ``extends``, as the loader merges it), without the schema (pydantic), so that
+    ``scenarios`` starts at once; a file whose ``[meta]`` does not give the three plainly is
+    loaded and validated instead. (``check`` validates a file; this only lists them.)
     """
     import datetime as dt
     import importlib.util
@@ -245,14 +246,23 @@ def scenario_listing() -> dict[str, tuple[Any, int, str]]:
         files = list(bundled_scenarios().values())
     else:
         files = sorted(Path(spec.origin).parent.joinpath("data").glob("*.toml"))
-    out: dict[str, tuple[Any, int, str]] = {}
+    metas: dict[str, Any] = {}
     for path in files:
-        name = path.name.removesuffix(".toml")
         try:
-            meta = tomllib.loads(path.read_text(encoding="utf-8-sig"))["meta"]
+            metas[path.name.removesuffix(".toml")] = tomllib.loads(
+                path.read_text(encoding="utf-8-sig")
+            ).get("meta")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            metas[path.name.removesuffix(".toml")] = None
+    out: dict[str, tuple[Any, int, str]] = {}
+    for name, meta in metas.items():
+        base = metas.get(str(meta.get("extends"))) if isinstance(meta, dict) else None
+        if isinstance(base, dict) and "extends" not in base:  # [meta] merged key by key
+            meta = {**base, **meta}
+        try:
             start, weeks, title = meta["start_date"], meta["weeks"], meta["title"]
             plain = type(start) is dt.date and type(weeks) is int and isinstance(title, str)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        except (KeyError, TypeError):
             plain = False
         if not plain:
             from escalation_sim.scenario.loader import load_scenario

@@ -9,6 +9,21 @@ three scenario parameters:
                           or the mean of its weekly attacks in Iraq over ``resurgence_weeks``
                           consecutive weeks reaches ``resurgence_attacks``.
 
+``isis_resurgence_record`` is defined against the observed record instead (docs/VALIDATION.md,
+"Resurgence against the record"):
+
+    ISIS resurgence (record)  <=>  in some week ISIS holds territory in Iraq (a town, when the
+                          run reports towns; else at least ``resurgence_regions`` regions), or
+                          the mean of its weekly attacks in Iraq over ``resurgence_record_weeks``
+                          consecutive weeks reaches ``resurgence_record_multiple`` times the
+                          record's 2024 level (:func:`record_level_iraq`).
+
+Model attacks and the record's are counted alike: ``isis_attacks_iraq`` counts every model ISIS
+attack in Iraq, the observation operator's ``incidents`` (escalation_sim.observed), which is the
+operator of the record's reference series. ``isis_attacks_iraq_sustained_multiple`` (the run's
+highest sustained level as a multiple of the record's) gives the outcome at every other
+multiple: resurgence at multiple m <=> territory, or sustained multiple >= m.
+
 The **escalation ladder** for Iraq (``escalation_level``), over the last ``escalation_window``
 weeks:
 
@@ -21,8 +36,9 @@ weeks:
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +48,9 @@ from escalation_sim.mechanisms.common import iraqi_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
+
+#: A run's weeks: its weekly table, or the table's columns as arrays (the lean path's).
+type Table = pd.DataFrame | Mapping[str, np.ndarray]
 
 #: Weekly outcome -> description. The first ten are the names issue #2 fixes.
 WEEKLY_OUTCOMES: dict[str, str] = {
@@ -71,6 +90,15 @@ WEEKLY_OUTCOMES: dict[str, str] = {
 RUN_OUTCOMES: dict[str, str] = {
     "isis_resurgence": "ISIS resurgence in Iraq: holds an Iraqi region, or sustained attacks",
     "resurgence_week": "first week the resurgence condition held (null if never)",
+    "isis_resurgence_record": "ISIS resurgence against the record: territory in Iraq, or "
+    "sustained attacks at resurgence_record_multiple times the record's 2024 level",
+    "resurgence_record_week": "first week the record-based condition held (null if never)",
+    "isis_territory_iraq": "ISIS held territory in Iraq in some week (a town if reported, else "
+    "resurgence_regions regions)",
+    "isis_attacks_iraq_sustained_max": "highest mean weekly ISIS attacks in Iraq over "
+    "resurgence_record_weeks consecutive weeks",
+    "isis_attacks_iraq_sustained_multiple": "isis_attacks_iraq_sustained_max over the record's "
+    "2024 level in Iraq (attacks a week)",
     "isis_fighters_iraq_final": "ISIS fighters in Iraq at the end",
     "isis_fighters_iraq_peak": "highest weekly ISIS fighters in Iraq",
     "isis_fighters_syria_final": "ISIS fighters in Syria at the end",
@@ -225,7 +253,8 @@ def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
 
 
 def _arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {name: ts[name].to_numpy() for name in ("week", *WEEKLY_OUTCOMES) if name in ts}
+    names = ("week", *WEEKLY_OUTCOMES, *TOWN_COLUMNS)
+    return {name: ts[name].to_numpy() for name in dict.fromkeys(names) if name in ts}
 
 
 def _resurgence_week(cols: Mapping[str, np.ndarray], params: Mapping[str, Any]) -> int | None:
@@ -238,6 +267,98 @@ def _resurgence_week(cols: Mapping[str, np.ndarray], params: Mapping[str, Any]) 
         sustained[window - 1 :] = mean >= params["resurgence_attacks"]
     hit = np.flatnonzero(regions | sustained)
     return int(cols["week"][hit[0]]) if len(hit) else None
+
+
+#: The record's series that sets the 2024 level (``observed.series()`` source key), and the
+#: weekly outcome of the model's towns ISIS holds in Iraq, read when a run reports it.
+RECORD_LEVEL_KEY = "MEI_LISTER"
+TOWN_COLUMNS = ("isis_towns_iraq",)
+
+
+@functools.cache
+def record_level_iraq() -> float:
+    """ISIS attacks a week in Iraq in 2024 per the record, before the cutoff (27 Nov 2024).
+
+    Charles Lister's count (``MEI_LISTER``): 35 ISIS attacks in Iraq from January to June 2024,
+    1.35 a week. Its operator is ``incidents`` (any reported attack), as the model's
+    ``isis_attacks_iraq`` is. Rows marked ``beyond_cutoff`` are left out.
+    """
+    from escalation_sim import observed
+
+    s = observed.series()
+    rows = s[
+        (s["source_key"] == RECORD_LEVEL_KEY)
+        & (s["country"] == "Iraq")
+        & (s["quantity"] == "incidents")
+        & (pd.to_datetime(s["start"]) >= pd.Timestamp("2024-01-01"))
+        & ~s["beyond_cutoff"].astype(bool)
+    ]
+    assert observed.COMPARISONS[RECORD_LEVEL_KEY].incidents == "incidents"
+    days = float(
+        sum(
+            (pd.Timestamp(e) - pd.Timestamp(b)).days + 1
+            for b, e in zip(rows["start"], rows["end"], strict=True)
+        )
+    )
+    return float(rows["value"].sum()) / (days / 7)
+
+
+def territory_weeks(ts: Table, params: Mapping[str, Any]) -> np.ndarray:
+    """Weeks ISIS holds territory in Iraq: a town where the run reports towns, else regions.
+
+    ``ts``: a weekly table, or its columns as arrays (the lean path's), as in every function
+    here that reads a run's weeks.
+    """
+    towns = [c for c in TOWN_COLUMNS if c in ts]
+    if towns:
+        return np.asarray(np.asarray(ts[towns[0]]) >= 1)
+    return np.asarray(np.asarray(ts["isis_regions_iraq"]) >= params["resurgence_regions"])
+
+
+def sustained_attacks(ts: Table, weeks: int) -> np.ndarray:
+    """Mean weekly ISIS attacks in Iraq over the ``weeks`` weeks ending at each week.
+
+    NaN for the first ``weeks - 1`` weeks, which have no full window.
+    """
+    attacks = np.asarray(ts["isis_attacks_iraq"], dtype=float)
+    out = np.full(len(attacks), np.nan)
+    if len(attacks) >= weeks:
+        out[weeks - 1 :] = np.convolve(attacks, np.ones(weeks) / weeks, mode="valid")
+    return out
+
+
+def record_resurgence(ts: Table, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The record-based resurgence outcomes of a run (module docstring)."""
+    level = record_level_iraq()
+    held = territory_weeks(ts, params)
+    sustained = sustained_attacks(ts, int(params["resurgence_record_weeks"]))
+    peak = float(np.nanmax(sustained)) if np.isfinite(sustained).any() else 0.0
+    threshold = float(params["resurgence_record_multiple"]) * level
+    hit = np.flatnonzero(held | (np.nan_to_num(sustained, nan=-1.0) >= threshold))
+    return {
+        "isis_resurgence_record": bool(len(hit)),
+        "resurgence_record_week": int(np.asarray(ts["week"])[hit[0]]) if len(hit) else None,
+        "isis_territory_iraq": bool(held.any()),
+        "isis_attacks_iraq_sustained_max": peak,
+        "isis_attacks_iraq_sustained_multiple": peak / level,
+    }
+
+
+def resurgence_curve(
+    territory: Sequence[bool], multiple: Sequence[float], thresholds: Sequence[float]
+) -> np.ndarray:
+    """P(resurgence) at each threshold multiple, from the runs' outcomes.
+
+    ``territory`` and ``multiple`` are the runs' ``isis_territory_iraq`` and
+    ``isis_attacks_iraq_sustained_multiple``; the result is the share of runs with territory or
+    a sustained multiple at least the threshold (non-increasing in the threshold by
+    construction).
+    """
+    held = np.asarray(territory, dtype=bool)
+    peak = np.asarray(multiple, dtype=float)
+    return np.array(
+        [float(np.mean(held | (peak >= m))) if len(held) else np.nan for m in thresholds]
+    )
 
 
 def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -285,6 +406,7 @@ def outcomes_from_columns(
         "first_strike_iraq_week": int(cols["week"][strikes[0]]) if len(strikes) else None,
         "escalation_level_max": int(peak("escalation_level")),
         "escalation_level_final": int(cols["escalation_level"][-1]),
+        **record_resurgence(cols, params),
     }
     assert set(out) == set(RUN_OUTCOMES)
     return out

@@ -122,7 +122,12 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
     if not table.empty:
         written.append(_csv(table, out / "contrasts.csv"))
     extra: list[str] = []
-    for section in (_robustness_section, _survival_section, _discovery_section):
+    for section in (
+        _resurgence_section,
+        _robustness_section,
+        _survival_section,
+        _discovery_section,
+    ):
         extra += section(results, out, save, written)
     text = render_markdown(results, summary, effects, indices, figures, extra)
     written.append(atomic_write(out / "report.md", lambda p: p.write_text(text)))
@@ -137,6 +142,37 @@ Saver = Callable[..., None]
 def figure_lines(name: str, title: str, caption: str) -> list[str]:
     """Markdown embedding ``figures/NAME`` under a heading, with its caption."""
     return [f"### {title}", "", f"![{title}](figures/{name})", "", caption, ""]
+
+
+def _resurgence_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """P(resurgence against the record) by threshold multiple, beside the sustained multiples."""
+    from escalation_sim.experiments import resurgence
+
+    runs = results.ok
+    if not resurgence.has_columns(runs):
+        return []
+    exp = results.experiment
+    conf = exp.config.analysis.confidence
+    points = chosen_points(exp, results.summary())
+    groups = {p.point_id: p.label() for p in points}
+    table = resurgence.curves(runs, groups, confidence=conf)
+    written.append(_csv(table, out / "resurgence_curve.csv"))
+    title = "P(resurgence) by threshold"
+    caption = (
+        f"Left: P(isis_resurgence_record) at each threshold multiple of the record's 2024 level "
+        f"(band: {conf:.0%} Wilson interval) for the chosen points; right: each run's highest "
+        "sustained attacks a week in Iraq as a multiple of 2024 (box: quartiles). Dashed: the "
+        "scenario's resurgence_record_multiple."
+    )
+    chosen = resurgence.parameter(exp, "resurgence_record_multiple")
+    sel = runs[runs["point_id"].isin(list(groups))]
+    save(resurgence.figure(table, sel, chosen), "resurgence_threshold.png", title, caption, False)
+    return [
+        *resurgence.section_lines(table, f"{conf:.0%}"),
+        *figure_lines("resurgence_threshold.png", title, caption),
+    ]
 
 
 def _robustness_section(
