@@ -33,8 +33,6 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from escalation_sim.model import EscalationModel
-from escalation_sim.outcomes import outcomes_from_columns
 from escalation_sim.run import run
 from escalation_sim.scenario.loader import load_scenario
 from escalation_sim.scenario.schema import Scenario
@@ -85,6 +83,9 @@ def digest(
 ) -> str:
     """SHA-256 of a run's weekly series, events and outcomes (``lean``: on the lean path)."""
     if lean:
+        from escalation_sim.model import EscalationModel
+        from escalation_sim.outcomes import outcomes_from_columns
+
         model = EscalationModel(scenario, overrides, rng=seed, lean=True)
         model.run_for(int(weeks if weeks is not None else model.spec.meta.weeks))
         assert model.recorder is not None
