@@ -50,8 +50,8 @@ test: lint
 	$(BIN)/python -m pytest -v --durations=10
 
 # Each benchmark writes its JSON into benchmarks/out/; results.py gathers them into
-# benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 6 minutes
-# on 2 idle cores.
+# benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 9 minutes
+# on 2 idle cores (bench_cli, bench_lean and bench_ema about 3 of them).
 BENCH   := benchmarks/out
 bench: $(VENV)/.installed-dev
 	@mkdir -p $(BENCH) && date +%s > $(BENCH)/started
@@ -60,6 +60,9 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_throughput.py $(BENCH)/throughput.json > /dev/null
 	$(BIN)/python benchmarks/bench_sweep.py $(BENCH)/sweep_speed.json > /dev/null
 	$(BIN)/python benchmarks/bench_viz.py $(BENCH)/viz_speed.json > /dev/null
+	$(BIN)/python benchmarks/bench_cli.py $(BENCH)/cli_start.json > /dev/null
+	$(BIN)/python benchmarks/bench_lean.py $(BENCH)/lean.json > /dev/null
+	$(BIN)/python benchmarks/bench_ema.py $(BENCH)/ema.json --seeds 8 > /dev/null 2>&1
 	$(BIN)/python benchmarks/results.py $(BENCH) benchmarks/results.md benchmarks/results.json
 
 # The browser view on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it).

@@ -10,6 +10,7 @@ a runner holds them in memory.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -69,6 +70,13 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
         "processes": peak_procs,
         "load_average_before": load,
     }
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's parser: described by its docstring's first line, with the ``OUT.json``."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
+    return ap
 
 
 def emit(result: dict, out: Path | None) -> dict:

@@ -35,3 +35,89 @@ def test_tails_names_the_scenario_it_defaults_to(capsys):
         pass
     out = capsys.readouterr().out
     assert "(default iraq_syria_2024)" in out and "(default 2024)" not in out
+
+
+# ---------------------------------------------------------------------------------------------
+# starting at once: what --help, params and scenarios import (no timing here: see make bench)
+
+HEAVY = ("mesa", "pandas", "scipy", "matplotlib")
+
+
+def _imported_by(code: str) -> set[str]:
+    """Top-level packages in ``sys.modules`` after ``code`` runs in a fresh interpreter."""
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys, contextlib, io\n"
+        f"{code}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+CLI_CALL = (
+    "from escalation_sim.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    try:\n"
+    "        main({argv!r})\n"
+    "    except SystemExit:\n"
+    "        pass"
+)
+
+
+def test_help_imports_no_model_pandas_scipy_or_matplotlib():
+    for argv in (["--help"], ["sweep", "--help"], ["validate", "--help"], ["scenarios"]):
+        loaded = _imported_by(CLI_CALL.format(argv=argv))
+        assert not loaded & {*HEAVY, "numpy", "pydantic", "networkx"}, (argv, loaded)
+
+
+def test_params_imports_no_model_pandas_scipy_or_matplotlib():
+    loaded = _imported_by(CLI_CALL.format(argv=["params"]))
+    assert "pydantic" in loaded  # it validates the scenario
+    assert not loaded & set(HEAVY), loaded
+
+
+def test_importing_the_package_is_light_and_run_stays_the_function():
+    loaded = _imported_by("import escalation_sim")
+    assert not loaded & set(HEAVY)
+    code = (
+        "import escalation_sim.run\n"
+        "from escalation_sim.run import write_run\n"
+        "import escalation_sim\n"
+        "from escalation_sim import run, EscalationModel, WEEKLY_OUTCOMES\n"
+        "assert callable(run) and run is escalation_sim.run, escalation_sim.run\n"
+        "assert run.__module__ == 'escalation_sim.run' and write_run.__module__ == run.__module__\n"
+        "assert escalation_sim.run(weeks=1).outcomes\n"
+        "assert EscalationModel.__name__ == 'EscalationModel' and WEEKLY_OUTCOMES"
+    )
+    assert "mesa" in _imported_by(code)  # the model, once used, is there
+
+
+def test_params_lists_the_mechanisms_own_descriptions():
+    from escalation_sim.cli import mechanism_descriptions
+    from escalation_sim.mechanisms import MECHANISMS
+
+    assert mechanism_descriptions() == MECHANISMS
+
+
+def test_scenarios_lists_what_the_loader_loads():
+    from escalation_sim.cli import scenario_listing
+    from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
+
+    listing = scenario_listing()
+    assert set(listing) == set(bundled_scenarios())
+    for name, (start, weeks, title) in listing.items():
+        meta = load_scenario(name).meta
+        assert (start, weeks, title) == (meta.start_date, meta.weeks, meta.title)
+
+
+def test_the_sweep_bound_on_weeks_is_the_schemas():
+    from escalation_sim.experiments import limits
+    from escalation_sim.scenario import schema
+
+    assert limits.MAX_WEEKS == schema.MAX_WEEKS

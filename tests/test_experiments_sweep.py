@@ -115,7 +115,7 @@ def test_partial_sweep_is_completed_by_a_rerun(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
-    real_run = tasks.run
+    real_run = tasks.run_lean
 
     def flaky(*args, seed, **kw):
         if seed == target:
@@ -125,7 +125,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, 
     from escalation_sim.experiments.config import derive_seeds
 
     target = derive_seeds(7, 3)[1]
-    monkeypatch.setattr(tasks, "run", flaky)
+    monkeypatch.setattr(tasks, "run_lean", flaky)
     cfg = write_config(tmp_path, weeks=3, seeds=3)
     out = tmp_path / "out"
     assert main(["sweep", str(cfg), "--out", str(out), "--workers", "1", "--quiet"]) == 1

@@ -21,18 +21,14 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from escalation_sim.errors import ConfigError, ConfigErrors
-from escalation_sim.scenario.loader import (
-    bundled_scenarios,
-    parse_scenario,
-    parse_toml,
-    read_toml_file,
-)
-from escalation_sim.scenario.schema import Scenario, allowed_ids
+
+# The scenario's schema (pydantic) and networkx are imported where a check needs them, so that
+# registering the sub-command (every ``escalation-sim --help``) stays quick.
+if TYPE_CHECKING:
+    from escalation_sim.scenario.schema import Scenario
 
 #: How far the segments' total length may be from the border's length before a warning.
 LENGTH_TOLERANCE = 0.01  # share of meta.border_length_km
@@ -67,6 +63,8 @@ class CheckReport:
 
 def check_file(path: str | Path) -> CheckReport:
     """Validate a scenario or experiment config (told apart by its keys) and collect warnings."""
+    from escalation_sim.scenario.loader import parse_toml, read_toml_file
+
     source = str(path)
     report = CheckReport(source)
     try:
@@ -101,6 +99,8 @@ def _kind(doc: Mapping[str, Any], source: str) -> str:
 
 
 def _check_scenario(doc: Mapping[str, Any], report: CheckReport) -> None:
+    from escalation_sim.scenario.loader import parse_scenario
+
     spec = parse_scenario(doc, source=report.source)
     report.errors.extend(model_problems(spec, report.source))
     if report.errors:
@@ -135,6 +135,7 @@ def _check_calibration(doc: Mapping[str, Any], report: CheckReport) -> None:
 
 def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
     from escalation_sim.experiments.config import parse_config, resolve
+    from escalation_sim.scenario.loader import bundled_scenarios
 
     config = parse_config(doc, source=report.source)
     exp = resolve(config, source=report.source)
@@ -163,6 +164,7 @@ def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
 def model_problems(spec: Scenario, source: str) -> list[ConfigError]:
     """Parameters and switches the model requires but the file lacks, or reads no such name."""
     from escalation_sim.mechanisms import MECHANISMS, REQUIRED_PARAMETERS
+    from escalation_sim.scenario.schema import allowed_ids
 
     errors = []
     for name in sorted(REQUIRED_PARAMETERS - set(spec.parameters)):
@@ -247,6 +249,8 @@ def scenario_warnings(spec: Scenario) -> list[str]:
 
 
 def _unreachable(spec: Scenario) -> list[str]:
+    import networkx as nx
+
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(r.id for r in spec.regions)
     graph.add_edges_from((r.a, r.b) for r in spec.roads)

@@ -158,7 +158,6 @@ def add_params(sub: argparse._SubParsersAction) -> None:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print parameters (value, range, meaning, source) and mechanism switches."""
-    from escalation_sim.mechanisms import MECHANISMS
     from escalation_sim.scenario.loader import load_scenario
     from escalation_sim.scenario.schema import MECHANISM_ALIASES
 
@@ -177,12 +176,42 @@ def cmd_params(args: argparse.Namespace) -> int:
         print(f"  {name:32s} {prm.value!s:>9}  [{prm.min}, {prm.max}] {prm.unit}")
         print(f"  {'':32s} {prm.doc}")
     print("\nmechanisms (--set mechanisms.NAME=false):")
+    described = mechanism_descriptions()
     for name, on in spec.mechanisms.items():
-        print(f"  {name:22s} {'on ' if on else 'off'}  {MECHANISMS.get(name, '')}")
+        print(f"  {name:22s} {'on ' if on else 'off'}  {described.get(name, '')}")
     print("\naliases (each sets the switches it was split into):")
     for alias, targets in MECHANISM_ALIASES.items():
         print(f"  {alias:22s} {' + '.join(targets)}")
     return 0
+
+
+def mechanism_descriptions() -> dict[str, str]:
+    """``escalation_sim.mechanisms.MECHANISMS`` (switch -> what it does), without importing it.
+
+    The mechanisms package imports Mesa, pandas and scipy; reading its source instead lets
+    ``params`` start at once. The dict is a literal in the package's ``__init__.py``; if it
+    ever stops being one, the package is imported instead (tests/test_cli_help.py checks that
+    both give the same).
+    """
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("escalation_sim.mechanisms")
+    try:
+        assert spec is not None and spec.origin is not None
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not isinstance(node, ast.AnnAssign) or node.value is None:
+                continue
+            if isinstance(node.target, ast.Name) and node.target.id == "MECHANISMS":
+                value = ast.literal_eval(node.value)
+                if isinstance(value, dict):
+                    return value
+    except (AssertionError, OSError, SyntaxError, ValueError):
+        pass
+    from escalation_sim.mechanisms import MECHANISMS
+
+    return dict(MECHANISMS)
 
 
 def add_scenarios(sub: argparse._SubParsersAction) -> None:
@@ -193,12 +222,56 @@ def add_scenarios(sub: argparse._SubParsersAction) -> None:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """Print the bundled scenarios with their titles."""
-    from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
-
-    for name in sorted(bundled_scenarios()):
-        spec = load_scenario(name)
-        print(f"{name:20s} {spec.meta.start_date} + {spec.meta.weeks} weeks  {spec.meta.title}")
+    for name, (start, weeks, title) in sorted(scenario_listing().items()):
+        print(f"{name:20s} {start} + {weeks} weeks  {title}")
     return 0
+
+
+def scenario_listing() -> dict[str, tuple[Any, int, str]]:
+    """``(start_date, weeks, title)`` of each bundled scenario, by name.
+
+    Read from each file's ``[meta]`` table with ``tomllib`` (merged over the ``[meta]`` of the
+    scenario it ``extends``, as the loader merges it), without the schema (pydantic), so that
+    ``scenarios`` starts at once; a file whose ``[meta]`` does not give the three plainly is
+    loaded and validated instead. (``check`` validates a file; this only lists them.)
+    """
+    import datetime as dt
+    import importlib.util
+    import tomllib
+
+    # The package's directory without importing it (its __init__ imports the schema).
+    spec = importlib.util.find_spec("escalation_sim.scenario")
+    if spec is None or spec.origin is None:  # pragma: no cover  (not an installed package)
+        from escalation_sim.scenario.loader import bundled_scenarios
+
+        files = list(bundled_scenarios().values())
+    else:
+        files = sorted(Path(spec.origin).parent.joinpath("data").glob("*.toml"))
+    metas: dict[str, Any] = {}
+    for path in files:
+        try:
+            metas[path.name.removesuffix(".toml")] = tomllib.loads(
+                path.read_text(encoding="utf-8-sig")
+            ).get("meta")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            metas[path.name.removesuffix(".toml")] = None
+    out: dict[str, tuple[Any, int, str]] = {}
+    for name, meta in metas.items():
+        base = metas.get(str(meta.get("extends"))) if isinstance(meta, dict) else None
+        if isinstance(base, dict) and "extends" not in base:  # [meta] merged key by key
+            meta = {**base, **meta}
+        try:
+            start, weeks, title = meta["start_date"], meta["weeks"], meta["title"]
+            plain = type(start) is dt.date and type(weeks) is int and isinstance(title, str)
+        except (KeyError, TypeError):
+            plain = False
+        if not plain:
+            from escalation_sim.scenario.loader import load_scenario
+
+            m = load_scenario(name).meta
+            start, weeks, title = m.start_date, m.weeks, m.title
+        out[name] = (start, weeks, title)
+    return out
 
 
 def add_validate(sub: argparse._SubParsersAction) -> None:

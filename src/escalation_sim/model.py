@@ -74,6 +74,10 @@ class EscalationModel(Model):
         scenario: The scenario file, as ``source`` (kept for callers that name it), or Mesa's
             ``mesa.experimental.scenarios.Scenario`` (what SolaraViz passes on Reset): its
             values are overrides and its ``rng``, if set, the seed.
+        lean: Record the weekly outcomes into preallocated arrays (``recorder``, an
+            ``outcomes.WeeklyRecorder``) instead of Mesa's ``DataCollector``: the sweeps' path,
+            with the same ``timeseries()`` and outcomes bit for bit. A lean model has no
+            ``datacollector``; the interactive paths (``run``, notebooks, browser) keep it.
         **params: Further overrides as keyword arguments: any parameter name, or a mechanism
             name with a boolean (``militia_autonomy=False``). Used by the browser controls.
 
@@ -91,6 +95,7 @@ class EscalationModel(Model):
         *,
         rng: Any = None,
         scenario: ScenarioSource | MesaScenario | None = None,
+        lean: bool = False,
         **params: Any,
     ) -> None:
         mesa_scenario: MesaScenario | None = None
@@ -168,11 +173,16 @@ class EscalationModel(Model):
         self.town_log: list[tuple[int, str, str]] = []
         self.last_week: dict[str, float] = {}
         self.now: dict[str, float] = {}
-        self.datacollector = DataCollector(
-            model_reporters={k: _reporter(k) for k in outcomes.WEEKLY_OUTCOMES}
-        )
+        self.lean = bool(lean)
+        self.recorder: outcomes.WeeklyRecorder | None = None
+        if self.lean:
+            self.recorder = outcomes.WeeklyRecorder(int(spec.meta.weeks) + 1)
+        else:
+            self.datacollector = DataCollector(
+                model_reporters={k: _reporter(k) for k in outcomes.WEEKLY_OUTCOMES}
+            )
         outcomes.measure(self)
-        self.datacollector.collect(self)
+        self._record()
 
     # ------------------------------------------------------------------ construction
 
@@ -339,7 +349,14 @@ class EscalationModel(Model):
         for phase in PHASES:
             phase.run(self)
         outcomes.measure(self)
-        self.datacollector.collect(self)
+        self._record()
+
+    def _record(self) -> None:
+        """Keep this week's outcomes (``model.now``): in the recorder, or Mesa's DataCollector."""
+        if self.recorder is not None:
+            self.recorder.record(self.now)
+        else:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ views
 
@@ -452,6 +469,8 @@ class EscalationModel(Model):
 
     def timeseries(self) -> pd.DataFrame:
         """Weekly outcomes so far: one row per week (week 0 is the initial state)."""
+        if self.recorder is not None:
+            return outcomes.weekly_frame(self.recorder.columns(), self.start_date)
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         df.insert(0, "week", np.arange(len(df), dtype=int))
         df.insert(1, "date", pd.Timestamp(self.start_date) + pd.to_timedelta(df.week * 7, unit="D"))

@@ -38,7 +38,8 @@ weeks:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,6 +50,9 @@ from escalation_sim.mechanisms.common import iraqi_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
+
+#: A run's weeks: its weekly table, or the table's columns as arrays (the lean path's).
+type Table = pd.DataFrame | Mapping[str, np.ndarray]
 
 #: Weekly outcome -> description. The first ten are the names issue #2 fixes.
 WEEKLY_OUTCOMES: dict[str, str] = {
@@ -213,19 +217,98 @@ def escalation_level(model: EscalationModel, militia_syria: float) -> int:
     return 0
 
 
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
+class WeeklyRecorder:
+    """The weekly outcomes of one run in a preallocated array: the lean path's DataCollector.
+
+    One row per recorded week (week 0 is the initial state), one column per weekly outcome in
+    ``WEEKLY_OUTCOMES`` order, held as float64; a column all of whose values were integers
+    comes back as int64, as the DataCollector's table types it (every outcome is an int or a
+    float, and both are exact in float64 below 2**53). The array doubles when a run outlasts
+    ``capacity``. ``columns()`` gives what ``timeseries()`` holds, without building a table.
+    """
+
+    def __init__(self, capacity: int = 105, names: Iterable[str] | None = None) -> None:
+        self.names = tuple(WEEKLY_OUTCOMES if names is None else names)
+        self.values = np.empty((max(1, capacity), len(self.names)))
+        self.integer = np.ones(len(self.names), dtype=bool)
+        self.size = 0
+        self._row = operator.itemgetter(*self.names)
+        self._kinds: tuple[type, ...] = ()
+
+    def record(self, now: Mapping[str, Any]) -> None:
+        """Append this week's outcomes (``model.now``).
+
+        The values' types are checked when they change from the previous week's (rarely: a
+        count that becomes a float), so a week costs a few microseconds.
+
+        Raises:
+            TypeError: an outcome that is not an int or a float (a bool, a string...), which
+                the DataCollector's table would type differently.
+        """
+        row = self._row(now)
+        if len(self.names) == 1:
+            row = (row,)
+        kinds = tuple(map(type, row))
+        if kinds != self._kinds:
+            for j, kind in enumerate(kinds):
+                if issubclass(kind, bool | np.bool_) or not issubclass(kind, _NUMBERS):
+                    raise TypeError(f"weekly outcome {self.names[j]!r} is a {kind.__name__}")
+            self.integer &= [issubclass(kind, int | np.integer) for kind in kinds]
+            self._kinds = kinds
+        if self.size == len(self.values):
+            grown = np.empty((2 * len(self.values), len(self.names)))
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        self.values[self.size] = row
+        self.size += 1
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Each weekly outcome's values by week (int64 or float64, as ``timeseries()``)."""
+        values = self.values[: self.size]
+        return {
+            name: values[:, j].astype(np.int64) if self.integer[j] else values[:, j].copy()
+            for j, name in enumerate(self.names)
+        }
+
+
+def weekly_frame(columns: Mapping[str, np.ndarray], start_date: Any) -> pd.DataFrame:
+    """The ``timeseries()`` table of one or more runs' weekly columns: ``week``, ``date``, ...
+
+    ``columns`` may hold a ``week`` column (several runs stacked); otherwise weeks count from 0.
+    """
+    n = len(next(iter(columns.values())))
+    df = pd.DataFrame({k: v for k, v in columns.items() if k != "week"})
+    week = columns["week"] if "week" in columns else np.arange(n, dtype=int)
+    df.insert(0, "week", week)
+    df.insert(1, "date", pd.Timestamp(start_date) + pd.to_timedelta(df.week * 7, unit="D"))
+    return df
+
+
 def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
     """First week the resurgence condition holds, or None."""
-    regions = ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"]
-    if "isis_towns_iraq" in ts:  # series recorded before towns existed have no such column
-        regions |= ts["isis_towns_iraq"].to_numpy() >= params.get("resurgence_towns", 1)
+    return _resurgence_week(_arrays(ts), params)
+
+
+def _arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
+    names = ("week", *WEEKLY_OUTCOMES, *TOWN_COLUMNS)
+    return {name: ts[name].to_numpy() for name in dict.fromkeys(names) if name in ts}
+
+
+def _resurgence_week(cols: Mapping[str, np.ndarray], params: Mapping[str, Any]) -> int | None:
+    regions = cols["isis_regions_iraq"] >= params["resurgence_regions"]
+    if "isis_towns_iraq" in cols:  # series recorded before towns existed have no such column
+        regions |= cols["isis_towns_iraq"] >= params.get("resurgence_towns", 1)
     window = int(params["resurgence_weeks"])
-    attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
-    sustained = np.zeros(len(ts), dtype=bool)
+    attacks = cols["isis_attacks_iraq"].astype(float)
+    sustained = np.zeros(len(attacks), dtype=bool)
     if len(attacks) >= window:
         mean = np.convolve(attacks, np.ones(window) / window, mode="valid")
         sustained[window - 1 :] = mean >= params["resurgence_attacks"]
     hit = np.flatnonzero(regions | sustained)
-    return int(ts["week"].iloc[hit[0]]) if len(hit) else None
+    return int(cols["week"][hit[0]]) if len(hit) else None
 
 
 #: The record's series that sets the 2024 level (``observed.series()`` source key), and the
@@ -262,27 +345,31 @@ def record_level_iraq() -> float:
     return float(rows["value"].sum()) / (days / 7)
 
 
-def territory_weeks(ts: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
-    """Weeks ISIS holds territory in Iraq: a town where the run reports towns, else regions."""
-    towns = [c for c in TOWN_COLUMNS if c in ts.columns]
+def territory_weeks(ts: Table, params: Mapping[str, Any]) -> np.ndarray:
+    """Weeks ISIS holds territory in Iraq: a town where the run reports towns, else regions.
+
+    ``ts``: a weekly table, or its columns as arrays (the lean path's), as in every function
+    here that reads a run's weeks.
+    """
+    towns = [c for c in TOWN_COLUMNS if c in ts]
     if towns:
-        return np.asarray(ts[towns[0]].to_numpy() >= 1)
-    return np.asarray(ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"])
+        return np.asarray(np.asarray(ts[towns[0]]) >= 1)
+    return np.asarray(np.asarray(ts["isis_regions_iraq"]) >= params["resurgence_regions"])
 
 
-def sustained_attacks(ts: pd.DataFrame, weeks: int) -> np.ndarray:
+def sustained_attacks(ts: Table, weeks: int) -> np.ndarray:
     """Mean weekly ISIS attacks in Iraq over the ``weeks`` weeks ending at each week.
 
     NaN for the first ``weeks - 1`` weeks, which have no full window.
     """
-    attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
+    attacks = np.asarray(ts["isis_attacks_iraq"], dtype=float)
     out = np.full(len(attacks), np.nan)
     if len(attacks) >= weeks:
         out[weeks - 1 :] = np.convolve(attacks, np.ones(weeks) / weeks, mode="valid")
     return out
 
 
-def record_resurgence(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+def record_resurgence(ts: Table, params: Mapping[str, Any]) -> dict[str, Any]:
     """The record-based resurgence outcomes of a run (module docstring)."""
     level = record_level_iraq()
     held = territory_weeks(ts, params)
@@ -292,7 +379,7 @@ def record_resurgence(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, 
     hit = np.flatnonzero(held | (np.nan_to_num(sustained, nan=-1.0) >= threshold))
     return {
         "isis_resurgence_record": bool(len(hit)),
-        "resurgence_record_week": int(ts["week"].iloc[hit[0]]) if len(hit) else None,
+        "resurgence_record_week": int(np.asarray(ts["week"])[hit[0]]) if len(hit) else None,
         "isis_territory_iraq": bool(held.any()),
         "isis_attacks_iraq_sustained_max": peak,
         "isis_attacks_iraq_sustained_multiple": peak / level,
@@ -318,39 +405,62 @@ def resurgence_curve(
 
 def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
-    first_week = resurgence_week(ts, params)
-    strikes = np.flatnonzero(ts["israeli_strikes_iraq"].to_numpy() > 0)
-    towns = ts["isis_towns_iraq"].to_numpy() if "isis_towns_iraq" in ts else np.zeros(len(ts), int)
+    return outcomes_from_columns(_arrays(ts), params)
+
+
+def outcomes_from_columns(
+    cols: Mapping[str, np.ndarray], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``run_outcomes`` of a run's weekly columns (``WeeklyRecorder.columns()``), no table.
+
+    ``cols`` maps each weekly outcome to its values by week; ``week`` defaults to 0, 1, ...
+    Both paths compute the same numbers from the same arrays, so they agree bit for bit.
+    """
+    if "week" not in cols:
+        n = len(cols["isis_fighters_iraq"])
+        cols = {**cols, "week": np.arange(n, dtype=np.int64)}
+    first_week = _resurgence_week(cols, params)
+    strikes = np.flatnonzero(cols["israeli_strikes_iraq"] > 0)
+    towns = cols.get("isis_towns_iraq")
+    if towns is None:
+        towns = np.zeros(len(cols["week"]), dtype=np.int64)
     town_weeks = np.flatnonzero(towns > 0)
+
+    def total(name: str) -> int:
+        return int(cols[name].sum())
+
+    def peak(name: str) -> Any:
+        return cols[name].max()
+
     out = {
         "isis_resurgence": first_week is not None,
         "resurgence_week": first_week,
-        "isis_fighters_iraq_final": float(ts["isis_fighters_iraq"].iloc[-1]),
-        "isis_fighters_iraq_peak": float(ts["isis_fighters_iraq"].max()),
-        "isis_fighters_syria_final": float(ts["isis_fighters_syria"].iloc[-1]),
-        "isis_attacks_iraq_total": int(ts["isis_attacks_iraq"].sum()),
-        "isis_deaths_iraq_total": int(ts["isis_deaths_iraq"].sum()),
-        "isis_regions_iraq_max": int(ts["isis_regions_iraq"].max()),
-        "infiltrations_total": int(ts["infiltrations"].sum()),
-        "infiltrations_detected_total": int(ts["infiltrations_detected"].sum()),
-        "infiltrations_undetected_total": int(ts["infiltrations_undetected"].sum()),
-        "infiltrating_fighters_total": int(ts["infiltrating_fighters"].sum()),
-        "militia_fighters_syria_peak": float(ts["militia_fighters_syria"].max()),
-        "militia_launches_total": int(ts["militia_launches"].sum()),
-        "israeli_strikes_iraq_total": int(ts["israeli_strikes_iraq"].sum()),
-        "israeli_strikes_syria_total": int(ts["israeli_strikes_syria"].sum()),
-        "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
-        "escalation_level_max": int(ts["escalation_level"].max()),
-        "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+        "isis_fighters_iraq_final": float(cols["isis_fighters_iraq"][-1]),
+        "isis_fighters_iraq_peak": float(peak("isis_fighters_iraq")),
+        "isis_fighters_syria_final": float(cols["isis_fighters_syria"][-1]),
+        "isis_attacks_iraq_total": total("isis_attacks_iraq"),
+        "isis_deaths_iraq_total": total("isis_deaths_iraq"),
+        "isis_regions_iraq_max": int(peak("isis_regions_iraq")),
+        "infiltrations_total": total("infiltrations"),
+        "infiltrations_detected_total": total("infiltrations_detected"),
+        "infiltrations_undetected_total": total("infiltrations_undetected"),
+        "infiltrating_fighters_total": total("infiltrating_fighters"),
+        "militia_fighters_syria_peak": float(peak("militia_fighters_syria")),
+        "militia_launches_total": total("militia_launches"),
+        "israeli_strikes_iraq_total": total("israeli_strikes_iraq"),
+        "israeli_strikes_syria_total": total("israeli_strikes_syria"),
+        "first_strike_iraq_week": int(cols["week"][strikes[0]]) if len(strikes) else None,
+        "escalation_level_max": int(peak("escalation_level")),
+        "escalation_level_final": int(cols["escalation_level"][-1]),
         "isis_towns_iraq_max": int(towns.max()),
         "isis_towns_iraq_final": int(towns[-1]),
         "isis_town_weeks": len(town_weeks),
-        "first_town_week": int(ts["week"].iloc[town_weeks[0]]) if len(town_weeks) else None,
-        "breakouts_total": int(ts["breakouts"].sum()),
-        "prison_escapees_total": int(ts["prison_escapees"].sum()),
-        "isis_fighters_freed_total": int(ts["isis_fighters_freed"].sum()),
-        "camp_residents_final": float(ts["camp_residents"].iloc[-1]),
-        **record_resurgence(ts, params),
+        "first_town_week": int(cols["week"][town_weeks[0]]) if len(town_weeks) else None,
+        "breakouts_total": total("breakouts"),
+        "prison_escapees_total": total("prison_escapees"),
+        "isis_fighters_freed_total": total("isis_fighters_freed"),
+        "camp_residents_final": float(cols["camp_residents"][-1]),
+        **record_resurgence(cols, params),
     }
     assert set(out) == set(RUN_OUTCOMES)
     return out

@@ -1,4 +1,10 @@
-"""One model run, as the CLI, the sweep runner and the notebooks do it."""
+"""One model run, as the CLI, the sweep runner and the notebooks do it.
+
+``run`` is the interactive path: Mesa's DataCollector, pandas tables, the events, the model kept
+for inspection. ``run_lean`` is the path of sweeps and calibration: the weekly outcomes go into a
+preallocated array (``outcomes.WeeklyRecorder``), the run-level outcomes are computed from it,
+and no table is built; its outcomes and weekly values are bit-identical to ``run``'s.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,16 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+# The model, numpy and pandas are imported where a run needs them: the package's __init__
+# imports this module, and the command line's --help must not pay for them.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
-from escalation_sim.model import EscalationModel
-from escalation_sim.outcomes import run_outcomes
-from escalation_sim.scenario.loader import resolve_scenario_path
-from escalation_sim.scenario.schema import Scenario
+    from escalation_sim.model import EscalationModel
+    from escalation_sim.scenario.schema import Scenario
 
 
 @dataclass
@@ -66,6 +74,11 @@ def run(
         keep_model: Keep the model on the result (for notebooks).
         events: Build the table of events (a sweep, which does not store them, skips it).
     """
+    from escalation_sim.model import EscalationModel
+    from escalation_sim.outcomes import run_outcomes
+    from escalation_sim.scenario.loader import resolve_scenario_path
+    from escalation_sim.scenario.schema import Scenario
+
     model = EscalationModel(scenario, overrides, rng=seed)
     scenario_path = None if isinstance(scenario, Scenario) else resolve_scenario_path(scenario)
     horizon = int(weeks if weeks is not None else model.spec.meta.weeks)
@@ -87,6 +100,55 @@ def run(
         model=model if keep_model else None,
         overrides=dict(overrides or {}),
         scenario_path=scenario_path,
+    )
+
+
+@dataclass
+class LeanResult:
+    """What ``run_lean`` produces: outcomes, and the weekly values as arrays if asked for.
+
+    Attributes:
+        outcomes: Run-level outcomes, as ``RunResult.outcomes``.
+        weekly: Each weekly outcome's values by week (week 0 first), int64 or float64 as the
+            columns of ``RunResult.timeseries``; ``None`` unless asked for.
+        seed: The seed of the run.
+        start_date: The scenario's first week (``outcomes.weekly_frame`` adds the dates).
+    """
+
+    outcomes: dict[str, Any]
+    weekly: dict[str, np.ndarray] | None
+    seed: int
+    start_date: Any
+
+
+def run_lean(
+    scenario: str | Path | Scenario | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    weeks: int | None = None,
+    weekly: bool = False,
+) -> LeanResult:
+    """One run without DataCollector or tables: the sweeps' and calibration's path.
+
+    Args:
+        scenario: Bundled name, path or ``Scenario``; default ``iraq_syria_2024``.
+        overrides: Parameter values and switches.
+        seed: Seed for the model's random generator.
+        weeks: Weeks to simulate (default: the scenario's horizon).
+        weekly: Also return the weekly values (``LeanResult.weekly``).
+    """
+    from escalation_sim.model import EscalationModel
+    from escalation_sim.outcomes import outcomes_from_columns
+
+    model = EscalationModel(scenario, overrides, rng=seed, lean=True)
+    model.run_for(int(weeks if weeks is not None else model.spec.meta.weeks))
+    assert model.recorder is not None  # a lean model records into its recorder
+    columns = model.recorder.columns()
+    return LeanResult(
+        outcomes=outcomes_from_columns(columns, model.p),
+        weekly=columns if weekly else None,
+        seed=int(seed),
+        start_date=model.start_date,
     )
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from escalation_sim.experiments.cluster import add_cluster_options, executor_from_args
+from escalation_sim.experiments.cluster_options import add_cluster_options
 
 EXIT_RUNS_FAILED = 1
 
@@ -118,6 +118,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if workers is not None and workers > cores and not (args.scheduler or args.dask_local):
         print(f"note: --workers {workers} capped at {cores}, the cores available", file=sys.stderr)
         workers = cores
+    from escalation_sim.experiments.cluster import executor_from_args
+
     executor = executor_from_args(args)  # a Dask cluster, or None for local processes
     try:
         results = run_sweep(

@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
     from distributed import Client, Future, LocalCluster
 
-#: What to install when Dask is missing.
-INSTALL = "pip install 'escalation-sim[cluster]'"
+# What to install when Dask is missing, and the sweep's Dask options: in a light module, so that
+# registering ``sweep`` (every ``escalation-sim --help``) does not import the executors.
+from escalation_sim.experiments.cluster_options import INSTALL, add_cluster_options  # noqa: F401
 
 
 def import_distributed(option: str = "Dask") -> Any:
@@ -274,28 +275,6 @@ def start_local_cluster(workers: int) -> LocalCluster:
 
 # ---------------------------------------------------------------------------------------------
 # command line
-
-
-def add_cluster_options(parser: argparse.ArgumentParser) -> None:
-    """``--scheduler`` and ``--dask-local`` for ``escalation-sim sweep``."""
-    from escalation_sim.cli import positive_int
-
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        default=None,
-        help="run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786); "
-        f"needs the cluster extra ({INSTALL})",
-    )
-    group.add_argument(
-        "--dask-local",
-        metavar="N",
-        type=positive_int,
-        default=None,
-        help="start a Dask LocalCluster of N worker processes on 127.0.0.1 (no dashboard) and "
-        "run on it",
-    )
 
 
 def executor_from_args(args: argparse.Namespace) -> DaskExecutor | None:

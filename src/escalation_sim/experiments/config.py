@@ -198,9 +198,9 @@ class ExperimentConfig(_Table):
     """An experiment config file (TOML), as validated by pydantic.
 
     See ``experiments/*.toml`` for commented examples. Keys at the top level: ``name``,
-    ``title``, ``description``, ``scenario``, ``weeks``, ``outcomes``; tables ``[seeds]``,
-    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``, ``[robustness]``,
-    ``[replication]``.
+    ``title``, ``description``, ``scenario``, ``weeks``, ``outcomes``, ``weekly``; tables
+    ``[seeds]``, ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``,
+    ``[robustness]``, ``[replication]``, ``[uncertainty]``.
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
@@ -211,6 +211,11 @@ class ExperimentConfig(_Table):
         None, ge=1, le=lim.MAX_WEEKS, description="horizon (default: scenario's)"
     )
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
+    weekly: bool = Field(
+        True,
+        description="store every run's weekly outcomes in timeseries/ (false: runs/ only, for "
+        "large designs and calibration; the report then has no weekly figures)",
+    )
     seeds: Seeds = Field(default_factory=Seeds)
     overrides: dict[str, Value] = Field(default_factory=dict)
     design: DesignTable | None = None
@@ -328,7 +333,11 @@ class Experiment:
         return self._seeds[key]
 
     def identity(self) -> dict[str, Any]:
-        """Everything that decides the runs' results (what the store's config hash covers)."""
+        """Everything that decides the runs' results and what is stored of them.
+
+        What the store's config hash covers. ``weekly`` appears only when off, so the hashes of
+        sweeps that store weekly rows, as every sweep did before the key existed, stay the same.
+        """
         out = {
             "scenario": self.scenario.model_dump(mode="json", by_alias=True),
             "overrides": _canonical(self.overrides),
@@ -338,6 +347,8 @@ class Experiment:
         }
         if self.posterior_draws:  # only then, so sweeps without one keep their hash
             out["uncertainty"] = [_canonical(d) for d in self.posterior_draws]
+        if not self.config.weekly:
+            out["weekly"] = False
         return out
 
     def config_hash(self) -> str:

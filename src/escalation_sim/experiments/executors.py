@@ -30,8 +30,13 @@ from typing import Any
 from escalation_sim.experiments.mainguard import unguarded_script
 
 #: Modules the fork server imports once, so each worker starts without importing them again;
-#: the first ties the fork server's life to the sweep's (module ``lifeline``).
-PRELOAD = ["escalation_sim.experiments.forkserver_lifeline", "escalation_sim.experiments.tasks"]
+#: the first ties the fork server's life to the sweep's (module ``lifeline``). The model is named
+#: apart: ``escalation_sim.run`` imports it only when a run starts (the CLI starts at once).
+PRELOAD = [
+    "escalation_sim.experiments.forkserver_lifeline",
+    "escalation_sim.experiments.tasks",
+    "escalation_sim.model",
+]
 
 
 class StopRequest(threading.Event):

@@ -16,7 +16,8 @@ and its memory flat however many weekly rows there are. What it refuses, each na
 - a file in ``runs/`` or ``timeseries/`` that is not a chunk of the sweep;
 - runs that are not a (point, seed) of the design, or with another seed than the design's;
 - a run stored twice (in one chunk or in two), a week of a run stored twice;
-- weekly rows whose run is not in the matching runs chunk, and finished runs with no weekly rows.
+- weekly rows whose run is not in the matching runs chunk, and finished runs with no weekly rows
+  (unless the experiment stores none: ``weekly = false``).
 
 With ``repair=True`` the offending chunks (and the other half of their pair: a chunk's runs and
 weekly rows are written under the same name) are moved into ``DIR/quarantine/<time>/`` instead,
@@ -227,6 +228,8 @@ def _problems(store: SweepStore, exp: Experiment) -> list[Problem]:
             flag(path, f"lacks the weekly rows of run {pid}/{i} (its runs chunk has it)", runs_path)
     for name, mine in ok_runs.items():
         path = store.runs_dir / name
+        if not exp.config.weekly:
+            break  # weekly storage off: runs chunks have no weekly partner
         if mine and name not in seen_ts and name not in pending and path not in bad:
             flag(path, "finished runs whose weekly rows are missing (no timeseries/ chunk)")
     return problems

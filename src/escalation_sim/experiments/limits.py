@@ -8,8 +8,6 @@ numbers are stated in ``docs/experiments.md`` and the README.
 
 from __future__ import annotations
 
-from escalation_sim.scenario.schema import MAX_WEEKS as SCHEMA_MAX_WEEKS
-
 #: Seeds (runs) per design point: ``[seeds] per_point`` and ``sweep --seeds``.
 MAX_SEEDS = 100_000
 #: Runs of one sweep: design points x seeds per point.
@@ -24,8 +22,11 @@ MAX_TRAJECTORIES = 10_000
 MAX_MORRIS_LEVELS = 100
 #: Bootstrap resamples of ``[analysis]``.
 MAX_RESAMPLES = 100_000
-#: Weeks of one run (``weeks``, ``--weeks``): the scenario schema's cap, one number for both.
-MAX_WEEKS = SCHEMA_MAX_WEEKS
+#: Weeks of one run (``weeks``, ``--weeks``): the scenario schema's cap
+#: (``scenario.schema.MAX_WEEKS``), one number for both; written out rather than imported, so
+#: that the command line's ``--help`` does not import pydantic (tests/test_cli_help.py keeps
+#: the two equal).
+MAX_WEEKS = 2000
 #: Largest seed (``--seed``, ``[seeds] root``): a signed 64-bit integer.
 MAX_SEED = 2**63 - 1
 #: Runs of ``validate hindcast`` and ``validate tails`` (``--seeds``).

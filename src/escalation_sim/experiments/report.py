@@ -664,8 +664,12 @@ def _files_section(results: SweepResults) -> list[str]:
         '- `runs/`: one row per run (Parquet dataset: `pandas.read_parquet(DIR / "runs")`): '
         "`point_id`, `seed_index`, `seed`, the point's values, `status`, `error`, every "
         "run-level outcome, `seconds`.",
-        "- `timeseries/`: one row per run and week: `point_id`, `seed_index`, `seed`, `week`, "
-        "`date`, every weekly outcome.",
+        (
+            "- `timeseries/`: one row per run and week: `point_id`, `seed_index`, `seed`, "
+            "`week`, `date`, every weekly outcome."
+            if exp.config.weekly
+            else "- `timeseries/`: empty (this experiment has `weekly = false`)."
+        ),
         "- `design.csv`: the design points; `manifest.json`: the resolved config, its hash and "
         "the scenario.",
         "- `summary.csv`: per point and outcome, `n`, `mean`, `ci_low`, `ci_high`, `std`, "

@@ -127,7 +127,9 @@ def run_sweep(
         )
     else:
         exp = config
-    job = Job(scenario=exp.scenario, overrides=exp.overrides, weeks=exp.weeks)
+    job = Job(
+        scenario=exp.scenario, overrides=exp.overrides, weeks=exp.weeks, weekly=exp.config.weekly
+    )
     schemas = probe_schemas(exp, job)
     tmp = None
     if out is None:
@@ -264,7 +266,7 @@ def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
     Also checks, before anything is written, that the model accepts the experiment.
     """
     base = exp.design.baseline
-    probe = Job(job.scenario, job.overrides, weeks=1)
+    probe = Job(job.scenario, job.overrides, weeks=1, weekly=True)
     row, ts = execute_run(probe, RunSpec(base.point_id, 0, 0, base.params))
     if row["status"] != "ok":
         raise ConfigError(exp.source, None, f"the model cannot run this experiment: {row['error']}")

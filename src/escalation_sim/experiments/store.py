@@ -368,8 +368,10 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], path: Path) -> None:
     if old["config_hash"] == new["config_hash"] and old["schema"] == new["schema"]:
         return
     advice = "choose another --out, or remove the directory to start again"
-    for key, was in old["identity"].items():
-        now = new["identity"].get(key)
+    keys = [*old["identity"], *(k for k in new["identity"] if k not in old["identity"])]
+    for key in keys:
+        was = old["identity"].get(key, _IDENTITY_DEFAULTS.get(key))
+        now = new["identity"].get(key, _IDENTITY_DEFAULTS.get(key))
         if was != now:
             field, was, now = _first_difference(key, was, now)
             if isinstance(was, str) and len(str(was)) > 40:
@@ -388,6 +390,10 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], path: Path) -> None:
             f"the model's outcomes changed since this sweep started; {advice}",
         )
     raise ConfigError(path, None, f"this directory holds a sweep of a different config; {advice}")
+
+
+#: Identity keys written only when not at their default (``Experiment.identity``).
+_IDENTITY_DEFAULTS: dict[str, Any] = {"weekly": True}
 
 
 def _first_difference(key: str, was: Any, now: Any) -> tuple[str, Any, Any]:

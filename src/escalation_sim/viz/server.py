@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,6 +109,8 @@ def running_server(
             if proc.poll() is not None:
                 raise RuntimeError(f"the server exited with {proc.returncode}{_tail(log)}")
             try:
+                import urllib.request  # here, not at the top: every --help imports this module
+
                 with urllib.request.urlopen(url, timeout=5) as response:
                     if response.status == 200:
                         break
