@@ -128,6 +128,10 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert ts.isis_recruits_iraq.sum() == 0
         case "counter_terrorism":
             pass  # checked below against the switched-on run
+        case "iran_interests":  # Iran remembers no losses, and its demand ignores them
+            assert ts.iran_loss_memory.sum() == 0
+        case "hostile_resistance":
+            assert ts.resistance_losses.sum() == 0
         case _:
             raise AssertionError(f"no signature for {mech}")
 
@@ -135,6 +139,9 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
 #: Switches whose effect is checked by a test of its own (over seeds) rather than a signature.
 OWN_TESTS = ("militia_backlash", "isis_outbidding", "rival_absorption", "counter_terrorism")
 OWN_TESTS += ("recruitment",)
+# In this run nobody stands in hostile-held territory; tests/test_iran_mechanisms.py puts forces
+# there and checks the losses and the break-off over seeds.
+OWN_TESTS += ("hostile_resistance",)
 
 
 @pytest.mark.parametrize("mech", list(MECHANISMS))
@@ -271,7 +278,10 @@ def test_a_self_mobilising_militia_rallies_to_the_threatened_shrine():
     for r in (first, *w.adjacency[first]):
         if model.controller[r] == hts:
             model.controller[r] = regime
-    model.controller[second] = hts
+    # HTS advances next to the second shrine (taking the shrine itself would leave nothing to
+    # defend there: iran_interests).
+    near = next(q for q in w.adjacency[second] if not w.external[q] and not w.shrine[q])
+    model.controller[near] = hts
     command.update_iran(model)
     assert model.threatened_shrines == [second]
     militia = next(f for f in model.forces if f.role == "expeditionary" and f.shia_militia)

@@ -64,6 +64,10 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "isis_fighters_freed": "escaped detainees and camp residents who joined ISIS this week",
     "decapitations": "senior ISIS leaders killed this week",
     "syrian_soldiers_fled_iraq": "Syrian soldiers who fled into Iraq this week",
+    "shrine_threat": "threat to the most threatened Syrian shrine, 0-1 (0 below shrine_threat_min)",
+    "iran_loss_memory": "Iran's memory of its forces' losses in Syria, share of its expeditionary "
+    "strength",
+    "resistance_losses": "fighters lost this week by forces in territory a hostile actor holds",
 }
 
 #: Run-level outcome -> description.
@@ -131,6 +135,9 @@ def measure(model: EscalationModel) -> None:
         "prison_escapees": counts.escapees,
         "decapitations": counts.decapitations,
         "syrian_soldiers_fled_iraq": counts.fled_to_iraq,
+        "shrine_threat": float(model.shrine_threat),
+        "iran_loss_memory": float(model.iran_loss_memory),
+        "resistance_losses": float(counts.resistance_losses),
     }
 
 

@@ -46,6 +46,7 @@ class WeekCounters:
     freed: int = 0
     decapitations: int = 0
     fled_to_iraq: int = 0
+    resistance_losses: float = 0.0
 
 
 @dataclass
@@ -119,6 +120,10 @@ class RunConstants:
         isis_rivals: Rebel movements close to ISIS's sectarian profile (HTS), who compete with
             it for recruits.
         sect_isis_distance: Sectarian distance from ISIS to a civilian of each sect.
+        hostile_holders: For each actor, the holders of regions hostile to it
+            (``mechanisms.resistance``).
+        iran_stake_norm: Fighters of the expeditionary forces Iran commands at the start, the
+            scale of Iran's loss memory (``mechanisms.command``).
     """
 
     sunni_share: np.ndarray
@@ -129,6 +134,8 @@ class RunConstants:
     supply_passable: frozenset[str]
     isis_rivals: tuple[str, ...]
     sect_isis_distance: np.ndarray
+    hostile_holders: dict[str, frozenset[str]]
+    iran_stake_norm: float
 
 
 @dataclass
