@@ -10,11 +10,20 @@ Iraq orders its forces and the PMF to stay out of Syria and not to launch, with 
 **Iran's demand** for militia action in Syria:
 ``demand = clip(iran_demand_base + regime_threat_weight x regime_loss + shrine_threat_weight x
 shrine_threat + sunni_tilt_weight x sunni_tilt, 0, 1)``, with regime_loss the share of the
-regime's initial effective strength lost, shrine_threat 1 when HTS holds or borders a shrine
-region (mechanism 8) and sunni_tilt the share of Syria's population under HTS (mechanism 9). Iran
-orders deployment when demand > ``iran_deploy_threshold`` (to a threatened shrine, else to the
-regime region on the front nearest Iraq) and launches at Israel with intensity
-``iran_launch_intensity``.
+regime's initial effective strength lost, shrine_threat the threat to the most threatened Syrian
+shrine (mechanism 8, ``update_shrine_threat``: raised by hostile advances and ISIS attacks near
+it, fading with a half-life) and sunni_tilt the share of Syria's population under HTS (mechanism
+9). Iran orders deployment when demand > ``iran_deploy_threshold`` (to the most threatened
+shrine, else to the regime region on the front nearest Iraq) and launches at Israel with
+intensity ``iran_launch_intensity``.
+
+**Iran's interests** (``iran_interests``). The terms that defend the regime are weighed by Iran's
+stake, ``min(1, (1 - regime_loss) / iran_ally_floor) x (1 - iran_route_weight x (1 - ground))``
+(the ally still standing, the land route open; ground from the supply phase), and a memory of its
+forces' losses in Syria (half-life ``iran_loss_half_life``) weighs against the whole with
+``iran_loss_aversion``. A shrine a hostile actor holds is lost, not defended; a force on its own
+inclination whose target is no longer left to defend (``model.defendable``: regions the regime's
+side holds, threatened shrines no hostile actor holds) comes home.
 
 **Compliance** (7, ``militia_autonomy``). Each expeditionary or launcher force weighs every
 commander c it has a link to: ``pull_c = strength_c (1 - autonomy_c) (1 - affinity_weight x
