@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
 
 from escalation_sim.agents import ArmedForce
 
@@ -80,14 +81,14 @@ def step(model: EscalationModel) -> None:
             exposed.append((f, holder))
     if not exposed:
         return
-    by_holder: dict[str, object] = {}
+    by_holder: dict[str, np.ndarray] = {}
     floor, top = float(p.hostile_attrition_floor), float(p.hostile_attrition)
     for f, holder in exposed:
         power = by_holder.get(holder)
         if power is None:
             power = by_holder[holder] = model.force_by_region_of(holder)
         r = f.region
-        near = float(power[r] + sum(power[q] for q in w.adjacency[r]))  # type: ignore[index]
+        near = float(power[r] + sum(power[q] for q in w.adjacency[r]))
         own = f.effective
         ratio = 1.0 if own <= 0 else min(1.0, near / own)
         share = min(1.0, floor + max(0.0, top - floor) * ratio)
