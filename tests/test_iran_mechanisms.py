@@ -4,17 +4,13 @@ Israel's strikes on Iraq, leaky intelligence and the exogenous context, each sig
 Runs are short (12-30 weeks) so the file stays under a minute.
 """
 
-import tomllib
-
 import numpy as np
 import pytest
-from conftest import SEEDS, batch
+from conftest import SEEDS, batch, with_timeline
 from scipy.stats import mannwhitneyu
 
 from escalation_sim import EscalationModel, run
 from escalation_sim.mechanisms import command
-from escalation_sim.scenario import parse_scenario
-from escalation_sim.scenario.loader import bundled_scenarios
 
 pytestmark = pytest.mark.slow
 
@@ -194,19 +190,8 @@ def test_israel_strikes_iraq_under_confrontation_without_us_restraint():
     lower(held.israeli_strikes_iraq_total, tense.israeli_strikes_iraq_total, 0.6)
 
 
-@pytest.fixture(scope="module")
-def base():
-    return tomllib.loads(bundled_scenarios()["iraq_syria_2024"].read_text())
-
-
-def _with_timeline(base, *entries):
-    data = dict(base)
-    data["timeline"] = [{"source": "test", **e} for e in entries]
-    return parse_scenario(data, source="t.toml")
-
-
 def test_the_timeline_sets_confrontation_and_us_restraint_by_date(base):
-    spec = _with_timeline(
+    spec = with_timeline(
         base,
         {
             "week": 10,
@@ -248,7 +233,7 @@ def test_the_sign_of_intelligence_sharing_depends_on_efficiency_and_leaks():
 
 
 def test_withdrawing_us_troops_from_iraq_by_date_removes_coalition_support(base):
-    spec = _with_timeline(
+    spec = with_timeline(
         base, {"week": 4, "action": "set_parameter", "parameter": "us_troops_iraq", "value": 0}
     )
     withdrawn, stay = [], []
@@ -266,7 +251,7 @@ def test_withdrawing_us_troops_from_iraq_by_date_removes_coalition_support(base)
 
 
 def test_the_context_comes_back_when_the_timeline_restores_it(base):
-    spec = _with_timeline(
+    spec = with_timeline(
         base,
         {"week": 2, "action": "set_parameter", "parameter": "us_troops_syria", "value": 0},
         {"week": 5, "action": "set_parameter", "parameter": "us_troops_syria", "value": 0.5},

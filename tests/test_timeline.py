@@ -1,23 +1,9 @@
 """The scenario timeline: validation against the file, application at the start of the week."""
 
-import tomllib
-
 import pytest
+from conftest import with_timeline
 
 from escalation_sim import ConfigError, EscalationModel, run
-from escalation_sim.scenario import parse_scenario
-from escalation_sim.scenario.loader import bundled_scenarios
-
-
-@pytest.fixture(scope="module")
-def base():
-    return tomllib.loads(bundled_scenarios()["iraq_syria_2024"].read_text())
-
-
-def with_timeline(base, *entries):
-    data = dict(base)
-    data["timeline"] = [{"source": "test", **e} for e in entries]
-    return parse_scenario(data, source="t.toml")
 
 
 @pytest.mark.parametrize(
