@@ -75,6 +75,7 @@ validate: $(VENV)/.installed
 	$(BIN)/escalation-sim validate epstein --arrest-rule floor --seed 0 --ticks 500 --out docs/validation/epstein_floor
 	$(BIN)/escalation-sim validate hindcast --seeds 20 --seed 0 --out docs/validation/hindcast
 	$(BIN)/escalation-sim validate tails --seeds 50 --seed 0 --out docs/validation/tails
+	$(BIN)/escalation-sim validate forecast --seeds 20 --seed 0 --out docs/validation/forecast --write-validation docs/VALIDATION.md
 	$(BIN)/escalation-sim sweep experiments/sensitivity.toml --out results/sensitivity --quiet
 	mkdir -p docs/validation/sensitivity
 	cp results/sensitivity/indices.csv results/sensitivity/figures/sobol.png results/sensitivity/figures/morris.png docs/validation/sensitivity/

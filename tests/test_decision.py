@@ -297,3 +297,30 @@ def test_a_guarded_script_keeps_the_fork_server(tmp_path):
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert done.stdout.strip() == "forkserver"
+
+
+def test_pooled_is_the_pooling_of_drivers_with_its_interval():
+    exp, runs = synthetic(20)
+    drv = brief.drivers(runs, exp, "isis_resurgence").set_index("parameter")
+    for name in ("border_hardening", "syria_collapse"):
+        lo = brief.pooled(runs, exp, "isis_resurgence", name, 0.0)
+        hi = brief.pooled(runs, exp, "isis_resurgence", name, 1.0)
+        assert lo.share == pytest.approx(drv.loc[name, "low_mean"])
+        assert hi.share == pytest.approx(drv.loc[name, "high_mean"])
+        assert lo.n + hi.n == drv.loc[name, "n"]
+        assert lo.low <= lo.share <= lo.high
+    # Pooled over border_hardening at syria_collapse 1: (0.6 + 0.2) / 2 of 40 runs.
+    p = brief.pooled(runs, exp, "isis_resurgence", "syria_collapse", 1.0)
+    assert (p.k, p.n) == (16, 40) and p.text().startswith("40% (")
+
+
+def test_notebook_02_prose_comes_from_the_report_functions():
+    """One source of truth: the notebook computes no probability or interval of its own."""
+    nb = json.loads(
+        (REPO / "notebooks" / "02_border_hardening_vs_syria_collapse.ipynb").read_text()
+    )
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    for name in ("brief(", "contrasts(", "drivers(", "pooled(", "setting_text(", "seeds_text("):
+        assert name in code, name
+    assert "wilson_interval" not in code and "newcombe_interval" not in code
+    assert "def pooled(" not in code and "def words(" not in code

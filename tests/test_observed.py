@@ -6,8 +6,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -204,11 +202,13 @@ def test_militia_and_strength_spot_checks() -> None:
 
 
 def _scenario_regions() -> dict[str, str]:
+    # Loaded, not read as TOML: a scenario with meta.extends takes its regions from its base.
+    from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
+
     out: dict[str, str] = {}
-    for path in (resources.files("escalation_sim.scenario") / "data").iterdir():
-        if path.name.endswith(".toml"):
-            for region in tomllib.loads(path.read_text())["regions"]:
-                out[region["id"]] = region["country"]
+    for name in bundled_scenarios():
+        for region in load_scenario(name).regions:
+            out[region.id] = region.country
     return out
 
 

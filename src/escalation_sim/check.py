@@ -135,6 +135,13 @@ def _check_experiment(doc: Mapping[str, Any], report: CheckReport) -> None:
         f"experiment {exp.name}: scenario {exp.scenario.meta.name}, {points} x {seeds} = "
         f"{_count(exp.runs_total, 'run')} of {_count(exp.weeks, 'week')}"
     )
+    rep = exp.config.replication
+    if rep is not None and rep.precision is not None and rep.max_seeds is not None:
+        most = len(exp.design.points) * rep.max_seeds
+        report.summary += (
+            f", then adaptive replication to an interval width of {rep.precision:g}: up to "
+            f"{_count(rep.max_seeds, 'seed')} per point ({_count(most, 'run')} at most)"
+        )
 
 
 def model_problems(spec: Scenario, source: str) -> list[ConfigError]:

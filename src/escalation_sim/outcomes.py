@@ -9,6 +9,21 @@ three scenario parameters:
                           or the mean of its weekly attacks in Iraq over ``resurgence_weeks``
                           consecutive weeks reaches ``resurgence_attacks``.
 
+``isis_resurgence_record`` is defined against the observed record instead (docs/VALIDATION.md,
+"Resurgence against the record"):
+
+    ISIS resurgence (record)  <=>  in some week ISIS holds territory in Iraq (a town, when the
+                          run reports towns; else at least ``resurgence_regions`` regions), or
+                          the mean of its weekly attacks in Iraq over ``resurgence_record_weeks``
+                          consecutive weeks reaches ``resurgence_record_multiple`` times the
+                          record's 2024 level (:func:`record_level_iraq`).
+
+Model attacks and the record's are counted alike: ``isis_attacks_iraq`` counts every model ISIS
+attack in Iraq, the observation operator's ``incidents`` (escalation_sim.observed), which is the
+operator of the record's reference series. ``isis_attacks_iraq_sustained_multiple`` (the run's
+highest sustained level as a multiple of the record's) gives the outcome at every other
+multiple: resurgence at multiple m <=> territory, or sustained multiple >= m.
+
 The **escalation ladder** for Iraq (``escalation_level``), over the last ``escalation_window``
 weeks:
 
@@ -21,7 +36,8 @@ weeks:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -74,6 +90,15 @@ WEEKLY_OUTCOMES: dict[str, str] = {
 RUN_OUTCOMES: dict[str, str] = {
     "isis_resurgence": "ISIS resurgence in Iraq: holds an Iraqi region, or sustained attacks",
     "resurgence_week": "first week the resurgence condition held (null if never)",
+    "isis_resurgence_record": "ISIS resurgence against the record: territory in Iraq, or "
+    "sustained attacks at resurgence_record_multiple times the record's 2024 level",
+    "resurgence_record_week": "first week the record-based condition held (null if never)",
+    "isis_territory_iraq": "ISIS held territory in Iraq in some week (a town if reported, else "
+    "resurgence_regions regions)",
+    "isis_attacks_iraq_sustained_max": "highest mean weekly ISIS attacks in Iraq over "
+    "resurgence_record_weeks consecutive weeks",
+    "isis_attacks_iraq_sustained_multiple": "isis_attacks_iraq_sustained_max over the record's "
+    "2024 level in Iraq (attacks a week)",
     "isis_fighters_iraq_final": "ISIS fighters in Iraq at the end",
     "isis_fighters_iraq_peak": "highest weekly ISIS fighters in Iraq",
     "isis_fighters_syria_final": "ISIS fighters in Syria at the end",
@@ -168,6 +193,94 @@ def resurgence_week(ts: pd.DataFrame, params: Mapping[str, Any]) -> int | None:
     return int(ts["week"].iloc[hit[0]]) if len(hit) else None
 
 
+#: The record's series that sets the 2024 level (``observed.series()`` source key), and the
+#: weekly outcome of the model's towns ISIS holds in Iraq, read when a run reports it.
+RECORD_LEVEL_KEY = "MEI_LISTER"
+TOWN_COLUMNS = ("isis_towns_iraq",)
+
+
+@functools.cache
+def record_level_iraq() -> float:
+    """ISIS attacks a week in Iraq in 2024 per the record, before the cutoff (27 Nov 2024).
+
+    Charles Lister's count (``MEI_LISTER``): 35 ISIS attacks in Iraq from January to June 2024,
+    1.35 a week. Its operator is ``incidents`` (any reported attack), as the model's
+    ``isis_attacks_iraq`` is. Rows marked ``beyond_cutoff`` are left out.
+    """
+    from escalation_sim import observed
+
+    s = observed.series()
+    rows = s[
+        (s["source_key"] == RECORD_LEVEL_KEY)
+        & (s["country"] == "Iraq")
+        & (s["quantity"] == "incidents")
+        & (pd.to_datetime(s["start"]) >= pd.Timestamp("2024-01-01"))
+        & ~s["beyond_cutoff"].astype(bool)
+    ]
+    assert observed.COMPARISONS[RECORD_LEVEL_KEY].incidents == "incidents"
+    days = float(
+        sum(
+            (pd.Timestamp(e) - pd.Timestamp(b)).days + 1
+            for b, e in zip(rows["start"], rows["end"], strict=True)
+        )
+    )
+    return float(rows["value"].sum()) / (days / 7)
+
+
+def territory_weeks(ts: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
+    """Weeks ISIS holds territory in Iraq: a town where the run reports towns, else regions."""
+    towns = [c for c in TOWN_COLUMNS if c in ts.columns]
+    if towns:
+        return np.asarray(ts[towns[0]].to_numpy() >= 1)
+    return np.asarray(ts["isis_regions_iraq"].to_numpy() >= params["resurgence_regions"])
+
+
+def sustained_attacks(ts: pd.DataFrame, weeks: int) -> np.ndarray:
+    """Mean weekly ISIS attacks in Iraq over the ``weeks`` weeks ending at each week.
+
+    NaN for the first ``weeks - 1`` weeks, which have no full window.
+    """
+    attacks = ts["isis_attacks_iraq"].to_numpy(dtype=float)
+    out = np.full(len(attacks), np.nan)
+    if len(attacks) >= weeks:
+        out[weeks - 1 :] = np.convolve(attacks, np.ones(weeks) / weeks, mode="valid")
+    return out
+
+
+def record_resurgence(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The record-based resurgence outcomes of a run (module docstring)."""
+    level = record_level_iraq()
+    held = territory_weeks(ts, params)
+    sustained = sustained_attacks(ts, int(params["resurgence_record_weeks"]))
+    peak = float(np.nanmax(sustained)) if np.isfinite(sustained).any() else 0.0
+    threshold = float(params["resurgence_record_multiple"]) * level
+    hit = np.flatnonzero(held | (np.nan_to_num(sustained, nan=-1.0) >= threshold))
+    return {
+        "isis_resurgence_record": bool(len(hit)),
+        "resurgence_record_week": int(ts["week"].iloc[hit[0]]) if len(hit) else None,
+        "isis_territory_iraq": bool(held.any()),
+        "isis_attacks_iraq_sustained_max": peak,
+        "isis_attacks_iraq_sustained_multiple": peak / level,
+    }
+
+
+def resurgence_curve(
+    territory: Sequence[bool], multiple: Sequence[float], thresholds: Sequence[float]
+) -> np.ndarray:
+    """P(resurgence) at each threshold multiple, from the runs' outcomes.
+
+    ``territory`` and ``multiple`` are the runs' ``isis_territory_iraq`` and
+    ``isis_attacks_iraq_sustained_multiple``; the result is the share of runs with territory or
+    a sustained multiple at least the threshold (non-increasing in the threshold by
+    construction).
+    """
+    held = np.asarray(territory, dtype=bool)
+    peak = np.asarray(multiple, dtype=float)
+    return np.array(
+        [float(np.mean(held | (peak >= m))) if len(held) else np.nan for m in thresholds]
+    )
+
+
 def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a weekly time series into the run-level outcomes (``RUN_OUTCOMES``)."""
     first_week = resurgence_week(ts, params)
@@ -192,6 +305,7 @@ def run_outcomes(ts: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
         "first_strike_iraq_week": int(ts["week"].iloc[strikes[0]]) if len(strikes) else None,
         "escalation_level_max": int(ts["escalation_level"].max()),
         "escalation_level_final": int(ts["escalation_level"].iloc[-1]),
+        **record_resurgence(ts, params),
     }
     assert set(out) == set(RUN_OUTCOMES)
     return out

@@ -168,11 +168,14 @@ def is_binary(runs: pd.DataFrame, outcome: str) -> bool:
     return len(col) > 0 and all(isinstance(v, bool | np.bool_) for v in col)
 
 
-def summarise(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
+def summarise(
+    runs: pd.DataFrame, exp: Experiment, outcomes: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Per design point and outcome: ``n``, ``mean``, ``ci_low``, ``ci_high``, ``std``, ``method``.
 
     For ``isis_resurgence`` (and any yes/no outcome) ``mean`` is the probability. ``n`` counts
     the runs with a value (failed runs, and "never" for week-valued outcomes, are left out).
+    ``outcomes``: only these of the config's (each with the interval the full summary gives it).
     """
     a = exp.config.analysis
     seed = exp.analysis_seed
@@ -182,6 +185,8 @@ def summarise(runs: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
     points = exp.design.points
     records = []
     for k, outcome in enumerate(exp.config.outcomes):
+        if outcomes is not None and outcome not in outcomes:
+            continue
         rng = np.random.default_rng([seed, _SUMMARY, k])
         binary = is_binary(ok, outcome)
         values = [_values(groups.get(p.point_id), outcome) for p in points]

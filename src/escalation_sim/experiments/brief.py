@@ -72,6 +72,13 @@ def estimative_range(low: float, high: float) -> str:
     return a if a == b else f"{a} to {b}"
 
 
+def seeds_text(exp: Experiment) -> str:
+    """Seeds per point in prose: ``30``, or ``10 to 40`` after adaptive replication."""
+    counts = [exp.seeds_at(p.point_id) for p in exp.design.points]
+    lo, hi = min(counts, default=0), max(counts, default=0)
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+
 def seeds_for_precision(half_width: float, confidence: float = 0.95, p: float = 0.5) -> int:
     """Seeds per point for a probability's interval of ± ``half_width`` (normal approximation)."""
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -164,8 +171,8 @@ def drivers(runs: pd.DataFrame, exp: Experiment, outcome: str) -> pd.DataFrame:
     for name in design.parameters:
         if design.sampler == "grid" and name in design.levels:
             levels = design.levels[name]
-            lo = data[_equal(data[name], levels[0])]["_y"]
-            hi = data[_equal(data[name], levels[-1])]["_y"]
+            lo = _pooled_values(data, name, levels[0])
+            hi = _pooled_values(data, name, levels[-1])
             if lo.empty or hi.empty:
                 continue
             rows.append(
@@ -190,6 +197,39 @@ def drivers(runs: pd.DataFrame, exp: Experiment, outcome: str) -> pd.DataFrame:
     if frame.empty:
         return frame
     return frame.reindex(frame["shift"].abs().sort_values(ascending=False).index)
+
+
+def pooled(runs: pd.DataFrame, exp: Experiment, outcome: str, parameter: str, value: Any) -> Pooled:
+    """A yes/no outcome pooled over every design point where ``parameter`` equals ``value``.
+
+    The pooling ``drivers`` does (points outside the design left out), with the count of runs
+    and the Wilson interval at ``[analysis] confidence``.
+    """
+    data = _binary_counts(runs, outcome)
+    in_design = {p.point_id for p in exp.design.points if p.in_design}
+    y = _pooled_values(data[data["point_id"].isin(in_design)], parameter, value)
+    k, n = int(y.sum()), len(y)
+    low, high = wilson_interval(k, n, exp.config.analysis.confidence)
+    return Pooled(k / n if n else math.nan, low, high, k, n)
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A pooled probability: share, interval, runs with the outcome, runs."""
+
+    share: float
+    low: float
+    high: float
+    k: int
+    n: int
+
+    def text(self) -> str:
+        """``37% (30%-44%, 74 of 200 runs)``."""
+        return f"{_pct(self.share)} ({_pct(self.low)}-{_pct(self.high)}, {self.k} of {self.n} runs)"
+
+
+def _pooled_values(data: pd.DataFrame, parameter: str, value: Any) -> pd.Series:
+    return data[_equal(data[parameter], value)]["_y"]
 
 
 def _equal(column: pd.Series, value: Any) -> pd.Series:
@@ -219,8 +259,12 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def _setting(p: tuple[float, float, float, int]) -> str:
+def setting_text(p: tuple[float, float, float, int]) -> str:
+    """A contrast's setting in prose: ``37% (unlikely, interval 25%-50%)`` (as the brief says)."""
     return f"{_pct(p[0])} ({estimative_range(p[1], p[2])}, interval {_pct(p[1])}-{_pct(p[2])})"
+
+
+_setting = setting_text
 
 
 def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[str]:
@@ -229,7 +273,7 @@ def brief(runs: pd.DataFrame, exp: Experiment, summary: pd.DataFrame) -> list[st
     lever = lever_of(exp)
     conf = exp.config.analysis.confidence
     conf_text = f"{conf:.0%}"
-    n = exp.config.seeds.per_point
+    n = seeds_text(exp)
     binary = outcome == "isis_resurgence"
     lines = ["## Brief", ""]
     what = "the probability of ISIS resurgence in Iraq" if binary else f"`{outcome}`"
@@ -375,12 +419,17 @@ def _warnings(summary: pd.DataFrame, exp: Experiment, outcome: str) -> list[str]
         return []
     conf = exp.config.analysis.confidence
     need = seeds_for_precision(PRECISION, conf)
-    n = exp.config.seeds.per_point
+    n = seeds_text(exp)
     return [
         f"> **Too few seeds for this precision:** with {n} seeds per point, {len(wide)} of "
         f"{len(s)} points have a {conf:.0%} interval wider than ±{PRECISION * 100:.0f} "
         f"percentage points (up to ±{half.max() * 100:.0f}); differences smaller than that "
         f"cannot be told from chance. About {need} seeds per point give ±"
-        f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`).",
+        f"{PRECISION * 100:.0f} points at a 50% probability (`--seeds {need}`), or add seeds "
+        + (
+            f"only where needed (`--precision {2 * PRECISION:g}`, adaptive replication)."
+            if exp.seed_plan is None
+            else f"where needed up to a larger budget (`--max-seeds {need}`)."
+        ),
         "",
     ]

@@ -64,6 +64,24 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
         help="weeks per run, a quick trial (default: the config's weeks, else the scenario's)",
     )
     p.add_argument(
+        "--precision",
+        type=_positive_float,
+        default=None,
+        metavar="W",
+        help="adaptive replication: after the first seeds, add seeds (common random numbers) "
+        "round by round only at points whose headline interval (P(ISIS resurgence), Wilson) "
+        "is wider than W (high - low; 0.2 = the brief's +/-10 points); default: the config's "
+        "[replication] precision, else none",
+    )
+    p.add_argument(
+        "--max-seeds",
+        type=int_at_least(1, maximum=lim.MAX_SEEDS),
+        default=None,
+        metavar="N",
+        help="adaptive replication: at most N seeds per point (default: the config's "
+        "[replication] max_seeds, else enough for W at a probability of 0.5)",
+    )
+    p.add_argument(
         "--chunk-runs",
         type=int_at_least(1, maximum=lim.MAX_CHUNK_RUNS),
         default=500,
@@ -87,7 +105,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from escalation_sim.experiments.executors import WorkerLostError, default_workers
     from escalation_sim.experiments.runner import SweepInterrupted, run_sweep
 
-    exp = resolve(args.config, seeds=args.seeds, weeks=args.weeks)
+    exp = resolve(
+        args.config,
+        seeds=args.seeds,
+        weeks=args.weeks,
+        precision=args.precision,
+        max_seeds=args.max_seeds,
+    )
     out = args.out or Path("results") / exp.name
     workers = args.workers
     cores = default_workers()
@@ -128,9 +152,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
             return 128 + signum
     if not args.quiet:
+        from escalation_sim.experiments.brief import seeds_text
+
+        seeds = seeds_text(results.experiment)
         print(
             f"{exp.name}: {len(results.runs)} runs ({len(exp.design.points)} points x "
-            f"{exp.config.seeds.per_point} seeds, {exp.weeks} weeks), {n_failed} failed; "
+            f"{seeds} seeds, {exp.weeks} weeks), {n_failed} failed; "
             f"stored in {out}" + ("" if args.no_report else f"; report: {out / 'report.md'}")
         )
     if n_failed:
@@ -142,6 +169,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return EXIT_RUNS_FAILED
     return 0
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not allowed; allowed: a number above 0")
+    return value
 
 
 def add_report(sub: argparse._SubParsersAction) -> None:

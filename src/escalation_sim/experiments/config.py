@@ -152,12 +152,36 @@ class Robustness(_Table):
     )
 
 
+class Replication(_Table):
+    """The ``[replication]`` table: adaptive replication (``sweep --precision``).
+
+    After the first ``seeds.per_point`` seeds, seeds are added (common random numbers: seed
+    ``i`` is the same at every point) only at points whose headline interval is wider than
+    ``precision``, round by round, until ``max_seeds`` per point (module ``adaptive``).
+    """
+
+    precision: float | None = Field(
+        None,
+        gt=0,
+        description="target width (high - low) of each point's headline interval, in the "
+        "outcome's units (a probability for isis_resurgence)",
+    )
+    max_seeds: int | None = Field(
+        None,
+        ge=1,
+        le=lim.MAX_SEEDS,
+        description="seeds per point at most (default: enough for the target at p = 0.5 for a "
+        "probability, else 4 x seeds.per_point)",
+    )
+
+
 class ExperimentConfig(_Table):
     """An experiment config file (TOML), as validated by pydantic.
 
     See ``experiments/*.toml`` for commented examples. Keys at the top level: ``name``,
     ``title``, ``description``, ``scenario``, ``weeks``, ``outcomes``; tables ``[seeds]``,
-    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``.
+    ``[overrides]``, ``[design]``, ``[baseline]``, ``[analysis]``, ``[report]``, ``[robustness]``,
+    ``[replication]``.
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
@@ -175,6 +199,7 @@ class ExperimentConfig(_Table):
     analysis: Analysis = Field(default_factory=Analysis)
     report: ReportTable = Field(default_factory=ReportTable)
     robustness: Robustness | None = None
+    replication: Replication | None = None
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -206,6 +231,8 @@ class Experiment:
         weeks: Horizon of every run.
         domains: Each design parameter's domain in the scenario.
         design: The design points, the baseline among them.
+        seed_plan: Adaptive replication only: seeds planned at each point (point_id -> n), as
+            the sweep's manifest records them (``adaptive``); None: ``seeds.per_point`` each.
     """
 
     config: ExperimentConfig
@@ -214,7 +241,10 @@ class Experiment:
     weeks: int
     domains: dict[str, Domain]
     design: Design
-    _seeds: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    seed_plan: Mapping[str, int] | None = None
+    _seeds: dict[tuple[str, int], list[int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -228,8 +258,27 @@ class Experiment:
 
     @property
     def runs_total(self) -> int:
-        """Runs in the whole sweep: design points x seeds per point."""
-        return len(self.design.points) * self.config.seeds.per_point
+        """Runs in the whole sweep: design points x seeds per point (the plan's, if adaptive)."""
+        return sum(self.seeds_at(p.point_id) for p in self.design.points)
+
+    def seeds_at(self, point_id: str) -> int:
+        """Seeds planned at a design point: ``seeds.per_point``, or the adaptive plan's."""
+        n = self.config.seeds.per_point
+        if self.seed_plan is None:
+            return n
+        return max(n, int(self.seed_plan.get(point_id, n)))
+
+    def with_plan(self, plan: Mapping[str, int] | None) -> Experiment:
+        """This experiment with an adaptive plan of seeds per point (None: uniform)."""
+        import dataclasses
+
+        return dataclasses.replace(self, seed_plan=None if plan is None else dict(plan), _seeds={})
+
+    @property
+    def adaptive(self) -> bool:
+        """True when the sweep adds seeds where the headline interval is wide (``--precision``)."""
+        r = self.config.replication
+        return r is not None and r.precision is not None
 
     @property
     def analysis_seed(self) -> int:
@@ -238,11 +287,16 @@ class Experiment:
         return self.config.seeds.root if a.seed is None else a.seed
 
     def seeds_for(self, point_id: str) -> list[int]:
-        """The seeds of a design point's runs, by seed index (see ``derive_seeds``)."""
+        """The seeds of a design point's runs, by seed index (see ``derive_seeds``).
+
+        As many as ``seeds_at(point_id)``; seed ``i`` does not depend on how many there are,
+        so the seeds adaptive replication adds extend the first ones.
+        """
         s = self.config.seeds
-        key = "" if s.common else point_id
+        n = self.seeds_at(point_id)
+        key = ("" if s.common else point_id, n)
         if key not in self._seeds:
-            self._seeds[key] = derive_seeds(s.root, s.per_point, None if s.common else point_id)
+            self._seeds[key] = derive_seeds(s.root, n, None if s.common else point_id)
         return self._seeds[key]
 
     def identity(self) -> dict[str, Any]:
@@ -284,6 +338,8 @@ def resolve(
     seeds: int | None = None,
     weeks: int | None = None,
     scenario: Scenario | None = None,
+    precision: float | None = None,
+    max_seeds: int | None = None,
 ) -> Experiment:
     """Check a config against its scenario and build the design.
 
@@ -293,6 +349,8 @@ def resolve(
         seeds: Replace ``seeds.per_point`` (a quick trial).
         weeks: Replace ``weeks`` (a quick trial).
         scenario: Use this scenario instead of loading ``config.scenario`` (reopening a store).
+        precision: Replace ``[replication] precision`` (``sweep --precision``).
+        max_seeds: Replace ``[replication] max_seeds`` (``sweep --max-seeds``).
 
     Raises:
         ConfigError: an unknown parameter or outcome, a range outside a parameter's domain, an
@@ -321,6 +379,7 @@ def resolve(
         update["weeks"] = weeks
     if update:
         config = config.model_copy(update=update)
+    config = _replication(config, precision, max_seeds, src)
     if scenario is None:
         scenario = _load_scenario(config.scenario, src)
     # Every mistake at once: outcomes, overrides and the design are checked independently.
@@ -358,7 +417,67 @@ def resolve(
             f"{exp.runs_total:,} runs; allowed: at most {lim.grouped(lim.MAX_RUNS)} runs per sweep",
         )
     _check_robustness(exp, src)
+    cap = exp.config.replication.max_seeds if exp.config.replication else None
+    if cap is not None and len(design.points) * cap > lim.MAX_RUNS:
+        raise ConfigError(
+            "--max-seeds" if max_seeds is not None else src,
+            None if max_seeds is not None else "replication.max_seeds",
+            f"{len(design.points):,} design points x {cap:,} seeds = "
+            f"{len(design.points) * cap:,} runs; allowed: at most {lim.grouped(lim.MAX_RUNS)} "
+            "runs per sweep",
+        )
     return exp
+
+
+def _replication(
+    config: ExperimentConfig, precision: float | None, max_seeds: int | None, src: str
+) -> ExperimentConfig:
+    """Apply ``--precision``/``--max-seeds`` over ``[replication]``, fill in the default cap."""
+    rep = config.replication or Replication()
+    flag = {"precision": precision is not None, "max_seeds": max_seeds is not None}
+
+    def where(key: str) -> tuple[str, str | None]:
+        return ("--" + key.replace("_", "-"), None) if flag[key] else (src, f"replication.{key}")
+
+    if precision is not None:
+        if not math.isfinite(precision) or precision <= 0:
+            raise ConfigError(
+                "--precision", None, f"{precision} is not allowed; allowed: a number above 0"
+            )
+        rep = rep.model_copy(update={"precision": float(precision)})
+    if max_seeds is not None:
+        rep = rep.model_copy(update={"max_seeds": int(max_seeds)})
+    if rep.precision is None:
+        if rep.max_seeds is not None:
+            name, field_name = where("max_seeds")
+            raise ConfigError(
+                name,
+                field_name,
+                "needs a precision target (--precision W, or [replication] precision = W)",
+            )
+        return (
+            config
+            if config.replication is None
+            else config.model_copy(update={"replication": None})
+        )
+    n = config.seeds.per_point
+    if rep.max_seeds is None:
+        from escalation_sim.experiments.brief import seeds_for_precision
+
+        if "isis_resurgence" in config.outcomes and rep.precision < 1:
+            cap = seeds_for_precision(rep.precision / 2, config.analysis.confidence)
+        else:
+            cap = 4 * n
+        rep = rep.model_copy(update={"max_seeds": min(lim.MAX_SEEDS, max(n, cap))})
+    elif rep.max_seeds < n:
+        name, field_name = where("max_seeds")
+        raise ConfigError(
+            name,
+            field_name,
+            f"{rep.max_seeds} is below the {n} seeds per point the sweep starts with; allowed: "
+            f"{n} to {lim.grouped(lim.MAX_SEEDS)}",
+        )
+    return config.model_copy(update={"replication": rep})
 
 
 def design_rows(table: DesignTable | None, domains: Mapping[str, Domain]) -> tuple[int, str]:

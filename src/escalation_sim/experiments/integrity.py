@@ -4,7 +4,10 @@
 point, seed index) with its seed, computed from the resolved experiment (so from the manifest
 when a directory is reopened). The runner schedules from it, ``check_sweep_dir`` matches the
 stored chunks against it on resume and on ``report``, and anything else that needs "the runs of
-this design" (adaptive replication, say) should call it rather than rebuild the product.
+this design" should call it rather than rebuild the product. With adaptive replication the
+seeds per point are uneven: the plan the manifest records (``adaptive``) says how many each
+point has, and ``check_sweep_dir`` applies it, so an uneven directory is not taken for a
+damaged one.
 
 ``check_sweep_dir`` reads only Parquet footers and key columns, chunk by chunk, so it stays cheap
 and its memory flat however many weekly rows there are. What it refuses, each naming the file:
@@ -46,16 +49,20 @@ def expected_runs(exp: Experiment) -> pd.DataFrame:
     """The runs of ``exp``'s sweep: ``point_id``, ``seed_index``, ``seed``, one row per run.
 
     Seed-major order (every point's seed 0, then every point's seed 1...), the order the runner
-    schedules them in, so a sweep stopped half way has balanced seeds.
+    schedules them in, so a sweep stopped half way has balanced seeds. With adaptive
+    replication (``exp.seed_plan``) each point has its own number of seeds, the first
+    ``seeds.per_point`` of them at every point; the extra ones come after, seed-major too.
     """
     points = [p.point_id for p in exp.design.points]
-    n = exp.config.seeds.per_point
+    counts = {pid: exp.seeds_at(pid) for pid in points}
     seeds = {pid: exp.seeds_for(pid) for pid in points}
+    top = max(counts.values(), default=0)
+    keys = [(pid, i) for i in range(top) for pid in points if i < counts[pid]]
     return pd.DataFrame(
         {
-            "point_id": [pid for _ in range(n) for pid in points],
-            "seed_index": [i for i in range(n) for _ in points],
-            "seed": [seeds[pid][i] for i in range(n) for pid in points],
+            "point_id": [pid for pid, _ in keys],
+            "seed_index": [i for _, i in keys],
+            "seed": [seeds[pid][i] for pid, i in keys],
         }
     )
 
@@ -107,7 +114,9 @@ def check_sweep_dir(store: SweepStore, exp: Experiment, *, repair: bool = False)
                 f"is not a directory; a sweep keeps its chunks in {d.name}/ (restore it, or "
                 "start the sweep again in a new --out)",
             )
-    problems = _problems(store, exp)
+    from escalation_sim.experiments.adaptive import attach_plan
+
+    problems = _problems(store, attach_plan(exp, store.manifest))
     verdict = Verdict(problems=problems)
     if not problems:
         return verdict

@@ -19,8 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from escalation_sim.experiments import plots
-from escalation_sim.experiments.brief import brief
+from escalation_sim.experiments import adaptive, plots
+from escalation_sim.experiments.brief import brief, seeds_text
 from escalation_sim.experiments.design import DesignPoint
 from escalation_sim.experiments.html import markdown_to_html
 from escalation_sim.experiments.store import atomic_write
@@ -122,7 +122,12 @@ def write_report(results: SweepResults, out: Path) -> list[Path]:
     if not table.empty:
         written.append(_csv(table, out / "contrasts.csv"))
     extra: list[str] = []
-    for section in (_robustness_section, _survival_section, _discovery_section):
+    for section in (
+        _resurgence_section,
+        _robustness_section,
+        _survival_section,
+        _discovery_section,
+    ):
         extra += section(results, out, save, written)
     text = render_markdown(results, summary, effects, indices, figures, extra)
     written.append(atomic_write(out / "report.md", lambda p: p.write_text(text)))
@@ -137,6 +142,37 @@ Saver = Callable[..., None]
 def figure_lines(name: str, title: str, caption: str) -> list[str]:
     """Markdown embedding ``figures/NAME`` under a heading, with its caption."""
     return [f"### {title}", "", f"![{title}](figures/{name})", "", caption, ""]
+
+
+def _resurgence_section(
+    results: SweepResults, out: Path, save: Saver, written: list[Path]
+) -> list[str]:
+    """P(resurgence against the record) by threshold multiple, beside the sustained multiples."""
+    from escalation_sim.experiments import resurgence
+
+    runs = results.ok
+    if not resurgence.has_columns(runs):
+        return []
+    exp = results.experiment
+    conf = exp.config.analysis.confidence
+    points = chosen_points(exp, results.summary())
+    groups = {p.point_id: p.label() for p in points}
+    table = resurgence.curves(runs, groups, confidence=conf)
+    written.append(_csv(table, out / "resurgence_curve.csv"))
+    title = "P(resurgence) by threshold"
+    caption = (
+        f"Left: P(isis_resurgence_record) at each threshold multiple of the record's 2024 level "
+        f"(band: {conf:.0%} Wilson interval) for the chosen points; right: each run's highest "
+        "sustained attacks a week in Iraq as a multiple of 2024 (box: quartiles). Dashed: the "
+        "scenario's resurgence_record_multiple."
+    )
+    chosen = resurgence.parameter(exp, "resurgence_record_multiple")
+    sel = runs[runs["point_id"].isin(list(groups))]
+    save(resurgence.figure(table, sel, chosen), "resurgence_threshold.png", title, caption, False)
+    return [
+        *resurgence.section_lines(table, f"{conf:.0%}"),
+        *figure_lines("resurgence_threshold.png", title, caption),
+    ]
 
 
 def _robustness_section(
@@ -340,7 +376,9 @@ def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, st
         ("baseline", _baseline_text(exp)),
         (
             "seeds",
-            f"{s.per_point} per point from root seed {s.root} "
+            f"{s.per_point} per point"
+            + (", then adaptive (replication, below)" if exp.seed_plan is not None else "")
+            + f" from root seed {s.root} "
             "(`numpy.random.SeedSequence(root).spawn`); "
             + (
                 "common random numbers: seed *i* is the same at every point, so comparisons "
@@ -356,7 +394,12 @@ def _experiment_rows(results: SweepResults, n_failed: int) -> list[tuple[str, st
         (
             "runs",
             f"{len(results.runs)} stored of {exp.runs_total} "
-            f"({len(d.points)} points x {s.per_point} seeds); {n_failed} failed",
+            f"({len(d.points)} points x {seeds_text(exp)} seeds); {n_failed} failed",
+        ),
+        *(
+            [("replication", text)]
+            if (text := adaptive.describe(exp, results.runs, results.manifest))
+            else []
         ),
         *_provenance_rows(results.manifest),
     ]
@@ -571,7 +614,7 @@ def _reading_section(exp: Experiment, conf: str) -> list[str]:
         "",
         f"- Each mean is over the runs of one design point, one run per seed. Intervals are "
         f"{conf} confidence intervals for that mean: they say how precisely "
-        f"{exp.config.seeds.per_point} seeds pin down the **model's** expected outcome at those "
+        f"{seeds_text(exp)} seeds pin down the **model's** expected outcome at those "
         "parameter values. They do not cover uncertainty in the model's assumptions or in the "
         "world; for that, vary the assumptions (other sweeps).",
         f"- Numeric outcomes: bias-corrected and accelerated (BCa) bootstrap over seeds, "
@@ -628,13 +671,21 @@ def _files_section(results: SweepResults) -> list[str]:
         "",
         "```sh",
         f"escalation-sim sweep {exp.source} --seeds {s.per_point} --weeks {exp.weeks} "
-        f"--out {results.path}",
+        + _adaptive_flags(exp)
+        + f"--out {results.path}",
         "```",
     ]
 
 
 # ---------------------------------------------------------------------------------------------
 # helpers
+
+
+def _adaptive_flags(exp: Experiment) -> str:
+    rep = exp.config.replication
+    if rep is None or rep.precision is None:
+        return ""
+    return f"--precision {rep.precision:g} --max-seeds {rep.max_seeds} "
 
 
 def _param(exp: Experiment, name: str):

@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.experiments.adaptive import attach_plan
 from escalation_sim.experiments.config import Experiment, ExperimentConfig, resolve
 from escalation_sim.experiments.integrity import check_sweep_dir
 from escalation_sim.experiments.store import MANIFEST, SweepStore, fcntl
@@ -54,7 +55,7 @@ class SweepResults:
 
     @property
     def complete(self) -> bool:
-        """True when every design point x seed is stored."""
+        """True when every design point x seed (of the adaptive plan, if any) is stored."""
         return len(self.runs) == self.experiment.runs_total
 
     def timeseries(
@@ -151,7 +152,7 @@ def load_results(
             "corrected config (the runs are kept when only [analysis] or [report] change)",
         ) from None
     _check_dates(scenario, config, where)
-    exp = resolve(config, source=source, scenario=scenario)
+    exp = attach_plan(resolve(config, source=source, scenario=scenario), manifest)
     if not _checked:  # run_sweep checked the directory when it opened it
         check_sweep_dir(store, exp)
     if exp.config_hash() != manifest["config_hash"]:

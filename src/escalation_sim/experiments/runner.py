@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from escalation_sim.errors import ConfigError
+from escalation_sim.experiments import adaptive
 from escalation_sim.experiments.config import (
     Experiment,
     ExperimentConfig,
@@ -74,6 +75,8 @@ def run_sweep(
     chunk_runs: int = 500,
     flush_seconds: float = 15.0,
     repair: bool = False,
+    precision: float | None = None,
+    max_seeds: int | None = None,
 ) -> SweepResults:
     """Run (or finish) a sweep and return its results as pandas DataFrames.
 
@@ -94,6 +97,11 @@ def run_sweep(
         flush_seconds: Write a chunk at least this often while runs complete.
         repair: Set aside (in ``DIR/quarantine/``) stored chunks that do not match the design,
             and run their runs again, instead of refusing the directory (``integrity``).
+        precision: Adaptive replication (module ``adaptive``): after the first seeds, add
+            seeds, round by round, only at points whose headline interval is wider than this
+            (default: the config's ``[replication] precision``; None there: no rounds).
+        max_seeds: Seeds per point at most for adaptive replication (default: the config's
+            ``[replication] max_seeds``, else ``adaptive``'s default).
 
     Returns:
         The stored results (``runs``, ``design``; ``timeseries()`` reads weekly rows lazily).
@@ -104,11 +112,18 @@ def run_sweep(
         SweepInterrupted: Ctrl-C; finished runs are stored.
         WorkerLostError: a worker process died; finished runs are stored.
     """
+    changes = (seeds, weeks, precision, max_seeds)
     if not isinstance(config, Experiment):
-        exp = resolve(config, seeds=seeds, weeks=weeks)
-    elif seeds is not None or weeks is not None:
+        exp = resolve(config, seeds=seeds, weeks=weeks, precision=precision, max_seeds=max_seeds)
+    elif any(v is not None for v in changes):
         exp = resolve(
-            config.config, source=config.source, seeds=seeds, weeks=weeks, scenario=config.scenario
+            config.config,
+            source=config.source,
+            scenario=config.scenario,
+            seeds=seeds,
+            weeks=weeks,
+            precision=precision,
+            max_seeds=max_seeds,
         )
     else:
         exp = config
@@ -131,9 +146,10 @@ def run_sweep(
     )
     manifest["provenance"] = sweep_provenance(exp)  # not compared on resume: the first run's
     store = SweepStore.open_for_sweep(out, manifest, resume=resume)
+    exp = adaptive.attach_plan(exp, store.manifest)  # the rounds planned so far, if any
     own_executor = executor is None
     stop = StopRequest()
-    signals: _SweepSignals | None = None
+    sweep = _Sweep(store, job, schemas, batch_size, chunk_runs, flush_seconds, progress, stop)
     try:
         verdict = check_sweep_dir(store, exp, repair=repair)
         if verdict.quarantined and progress:
@@ -143,40 +159,22 @@ def run_sweep(
                 file=sys.stderr,
             )
         _write_design(exp, out)
-        done = store.completed()
-        stored = len(done)
-        failed = int((done["status"] != "ok").sum())
-        pending = exp.runs_total - stored
-        if pending > 0:
-            executor = executor or make_executor(workers)
-            size = batch_size or _auto_batch(pending, executor.workers)
-            specs = _pending_specs(exp, set(zip(done["point_id"], done["seed_index"], strict=True)))
-            if batch_size:
-                batches = itertools.batched(specs, size)
-            else:
-                batches = _guided_batches(specs, pending, executor.workers, size)
-            tasks = ((job, list(b)) for b in batches)
-            writer = _ChunkWriter(store, schemas, chunk_runs, flush_seconds)
-            bar = _progress(progress, exp, stored, executor, size)
-            signals = _SweepSignals(stop, bar, interrupt=not executor.cooperative_stop)
-            try:
-                with signals.installed():
-                    try:
-                        for result in executor.map_unordered(run_batch, tasks, stop=stop):
-                            with signals.deferred():  # a chunk is never cut by a signal
-                                writer.add(result)
-                            failed += sum(r["status"] != "ok" for r in result.runs)
-                            if bar is not None:
-                                bar.update(len(result.runs))
-                                if failed:
-                                    bar.set_postfix(failed=failed, refresh=False)
-                    finally:
-                        with signals.deferred():
-                            writer.flush()  # keep every finished run, whatever stopped the loop
-                        if bar is not None:
-                            bar.close()
-            except _StopNow:
-                pass  # SIGTERM, SIGHUP or a second Ctrl-C: reported below, what finished kept
+        record = store.manifest.get(adaptive.KEY)
+        rounds: list[dict[str, Any]] = list(record["rounds"]) if record else []
+        while True:
+            now = rounds[-1] if rounds else {"round": 0, "points": 0}
+            executor = sweep.run_pending(exp, executor, workers, now if exp.adaptive else None)
+            if stop.is_set() or not exp.adaptive:
+                break
+            plan = adaptive.next_plan(store.read_runs(), exp)
+            if plan == {p.point_id: exp.seeds_at(p.point_id) for p in exp.design.points}:
+                break  # every point meets the target or has its budget
+            grown = sum(plan[pid] > exp.seeds_at(pid) for pid in plan)
+            rounds.append({"round": len(rounds) + 1, "points": grown, "runs": sum(plan.values())})
+            exp = exp.with_plan(plan)
+            store.update_manifest(
+                **{adaptive.KEY: adaptive.record(exp, plan, rounds), "runs_total": exp.runs_total}
+            )  # written before its runs start: a resumed sweep runs the same round
     finally:
         store.close()
         if own_executor and executor is not None:
@@ -184,9 +182,80 @@ def run_sweep(
     if stop.is_set():
         stored = len(SweepStore(out).with_manifest(store.manifest).completed())
         if stored < exp.runs_total:
-            signum = signals.signum if signals is not None else signal.SIGINT
+            signum = sweep.signals.signum if sweep.signals is not None else signal.SIGINT
             raise SweepInterrupted(stored, exp.runs_total, out, signum)
     return load_results(out, _keepalive=tmp, _checked=True)
+
+
+class _Sweep:
+    """Runs the pending runs of an experiment (one round of an adaptive sweep) into a store."""
+
+    def __init__(
+        self,
+        store: SweepStore,
+        job: Job,
+        schemas: dict[str, pa.Schema],
+        batch_size: int | None,
+        chunk_runs: int,
+        flush_seconds: float,
+        progress: bool,
+        stop: StopRequest,
+    ) -> None:
+        self.store, self.job, self.schemas = store, job, schemas
+        self.batch_size, self.chunk_runs, self.flush_seconds = batch_size, chunk_runs, flush_seconds
+        self.progress, self.stop = progress, stop
+        self.signals: _SweepSignals | None = None
+
+    def run_pending(
+        self,
+        exp: Experiment,
+        executor: Executor | None,
+        workers: int | None,
+        round_: dict[str, Any] | None = None,
+    ) -> Executor | None:
+        """Run what ``exp`` plans and the store lacks; return the executor (made if needed).
+
+        ``round_``: the adaptive round (``round``, ``points`` given more seeds), for the bar.
+        """
+        done = self.store.completed()
+        stored = len(done)
+        failed = int((done["status"] != "ok").sum())
+        pending = exp.runs_total - stored
+        if pending <= 0:
+            return executor
+        executor = executor or make_executor(workers)
+        size = self.batch_size or _auto_batch(pending, executor.workers)
+        specs = _pending_specs(exp, set(zip(done["point_id"], done["seed_index"], strict=True)))
+        if self.batch_size:
+            batches = itertools.batched(specs, size)
+        else:
+            batches = _guided_batches(specs, pending, executor.workers, size)
+        tasks = ((self.job, list(b)) for b in batches)
+        writer = _ChunkWriter(self.store, self.schemas, self.chunk_runs, self.flush_seconds)
+        bar = _progress(self.progress, exp, stored, executor, size, round_)
+        signals = _SweepSignals(self.stop, bar, interrupt=not executor.cooperative_stop)
+        if self.signals is not None:
+            signals.signum = self.signals.signum
+        self.signals = signals
+        try:
+            with signals.installed():
+                try:
+                    for result in executor.map_unordered(run_batch, tasks, stop=self.stop):
+                        with signals.deferred():  # a chunk is never cut by a signal
+                            writer.add(result)
+                        failed += sum(r["status"] != "ok" for r in result.runs)
+                        if bar is not None:
+                            bar.update(len(result.runs))
+                            if failed:
+                                bar.set_postfix(failed=failed, refresh=False)
+                finally:
+                    with signals.deferred():
+                        writer.flush()  # keep every finished run, whatever stopped the loop
+                    if bar is not None:
+                        bar.close()
+        except _StopNow:
+            pass  # SIGTERM, SIGHUP or a second Ctrl-C: reported below, what finished kept
+        return executor
 
 
 def probe_schemas(exp: Experiment, job: Job) -> dict[str, pa.Schema]:
@@ -305,15 +374,30 @@ class _ChunkWriter:
         self.store.write_chunk(runs, ts)
 
 
-def _progress(enabled: bool, exp: Experiment, done: int, executor: Executor, size: int):
+def _progress(
+    enabled: bool,
+    exp: Experiment,
+    done: int,
+    executor: Executor,
+    size: int,
+    round_: dict[str, Any] | None = None,
+):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
+    where = ""
+    if round_ is not None:
+        counts = sorted(exp.seeds_at(p.point_id) for p in exp.design.points)
+        if round_["round"] == 0:
+            where = f" round 0: {counts[0]} seeds/point"
+        else:
+            span = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+            where = f" round {round_['round']}: +seeds at {round_['points']} point(s), {span}/point"
     return tqdm(
         total=exp.runs_total,
         initial=done,
-        desc=f"{exp.name} ({executor.name}, up to {size}/task)",
+        desc=f"{exp.name}{where} ({executor.name}, up to {size}/task)",
         unit="run",
         dynamic_ncols=True,
         smoothing=0.1,

@@ -156,6 +156,12 @@ class SweepStore:
         self.manifest = manifest
         return self
 
+    def update_manifest(self, **items: Any) -> None:
+        """Merge ``items`` into ``manifest.json`` (atomically; the sweep holds the lock)."""
+        new = {**self.manifest, **items}
+        atomic_write(self.root / MANIFEST, lambda p: p.write_text(json.dumps(new, indent=1)))
+        self.manifest = new
+
     def close(self) -> None:
         """Release the directory's lock."""
         if self._lock_fd is not None:

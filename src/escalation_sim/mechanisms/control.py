@@ -26,6 +26,8 @@ PARAMETERS = (
     "resurgence_regions",
     "resurgence_attacks",
     "resurgence_weeks",
+    "resurgence_record_multiple",
+    "resurgence_record_weeks",
     "escalation_window",
     "campaign_strikes",
 )

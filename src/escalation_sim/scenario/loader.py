@@ -158,13 +158,67 @@ def parse_scenario(data: bytes | str | Mapping[str, Any], source: str = "<scenar
     """Validate a scenario given as TOML bytes or text, or as an already parsed mapping.
 
     ``[meta] parameters_from = "<bundled scenario>"`` fills in the parameters and switches the
-    file does not list from that scenario.
+    file does not list from that scenario. ``[meta] extends = "<bundled scenario>"`` fills in
+    everything the file does not give (:func:`_extended`).
     """
     if isinstance(data, bytes):
         data = decode_toml(data, source)
     if isinstance(data, str):
         data = parse_toml(data, source)
-    return parse_toml_model(Scenario, _with_base_parameters(data, source), source)
+    return parse_toml_model(
+        Scenario, _with_base_parameters(_extended(data, source), source), source
+    )
+
+
+#: Tables of a scenario that an extending file replaces whole when it gives them.
+_WHOLE_TABLES = ("roles", "regions", "roads", "border_segments", "actors", "links", "units")
+#: Tables merged key by key (the file's keys win).
+_KEYED_TABLES = ("meta", "references", "parameters", "mechanisms")
+
+
+def _extended(data: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+    """``[meta] extends``: the base scenario with this file's differences applied.
+
+    A table the file gives among ``_WHOLE_TABLES`` replaces the base's; ``[meta]``,
+    ``[references]``, ``[parameters]`` and ``[mechanisms]`` are merged key by key (the file's
+    win); the base's timeline runs first, then the file's entries. ``extends`` names a bundled
+    scenario (one level: the base itself may not extend another).
+    """
+    meta = data.get("meta")
+    base_name = meta.get("extends") if isinstance(meta, Mapping) else None
+    if base_name is None:
+        return data
+    bundled = bundled_scenarios()
+    here = Path(source).stem if source else ""
+    if not isinstance(base_name, str) or base_name not in bundled or base_name == here:
+        raise ConfigError(
+            source,
+            "meta.extends",
+            f"unknown bundled scenario {base_name!r}; allowed: "
+            + ", ".join(sorted(n for n in bundled if n != here)),
+        )
+    base = load_scenario(base_name)
+    if base.meta.extends is not None:
+        raise ConfigError(
+            source,
+            "meta.extends",
+            f"{base_name!r} itself extends {base.meta.extends!r}; allowed: a scenario that "
+            "extends none",
+        )
+    doc = base.model_dump(by_alias=True, exclude_none=True)
+    out: dict[str, Any] = {**doc, **{k: v for k, v in data.items() if k in _WHOLE_TABLES}}
+    for key in _KEYED_TABLES:
+        own = data.get(key)
+        out[key] = {**doc.get(key, {}), **own} if isinstance(own, Mapping) else doc.get(key, {})
+    own_timeline = data.get("timeline", [])
+    out["timeline"] = [
+        *doc.get("timeline", []),
+        *(own_timeline if isinstance(own_timeline, list) else [own_timeline]),
+    ]
+    for key in data:
+        if key not in out:
+            out[key] = data[key]  # unknown tables: the schema names them
+    return out
 
 
 def _with_base_parameters(data: Mapping[str, Any], source: str) -> Mapping[str, Any]:
@@ -173,7 +227,7 @@ def _with_base_parameters(data: Mapping[str, Any], source: str) -> Mapping[str, 
     if base_name is None:
         return data
     bundled = bundled_scenarios()
-    if base_name not in bundled:
+    if not isinstance(base_name, str) or base_name not in bundled:
         raise ConfigError(
             source,
             "meta.parameters_from",

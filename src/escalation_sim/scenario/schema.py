@@ -187,6 +187,14 @@ class Meta(BaseModel):
         description="a bundled scenario whose `[parameters]` and `[mechanisms]` fill in every "
         "parameter and switch this file leaves out (a file need then list only what it changes)",
     )
+    extends: str | None = Field(
+        None,
+        description="a bundled scenario this file changes: every table it leaves out (roles, "
+        "regions, roads, border segments, actors, links, units) and every `[meta]` field, "
+        "reference, parameter and switch it does not give come from that scenario, and that "
+        "scenario's timeline runs before this file's (a file need then list only its "
+        "differences)",
+    )
 
 
 class Region(Record):

@@ -1,7 +1,8 @@
 """``escalation-sim validate``: the validation checks of ``docs/VALIDATION.md`` as commands.
 
 ``validate epstein`` (docking with Epstein 2002), ``validate hindcast`` (2013-2019 against the
-public record) and ``validate tails`` (the tail of deaths per attack). Each writes its data, a
+public record), ``validate tails`` (the tail of deaths per attack) and ``validate forecast`` (the
+pre-registered 2025-2026 forecast of ``history_dec2024``). Each writes its data, a
 summary (JSON and markdown) and its figures into ``--out``.
 """
 
@@ -21,7 +22,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "validate",
-        help="validation checks: Epstein docking, 2013-2019 hindcast, heavy tails",
+        help="validation checks: Epstein docking, 2013-2019 hindcast, heavy tails, forecast",
         description="Validation checks (docs/VALIDATION.md gives each with its command).",
     )
     checks = p.add_subparsers(dest="check", required=True, parser_class=type(p))
@@ -73,14 +74,7 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
         "shipped in escalation_sim/validation/data (cited there). Writes DIR/runs_yearly.csv, "
         "DIR/comparison.csv, DIR/summary.json, DIR/summary.md and DIR/hindcast.png.",
     )
-    h.add_argument("--seeds", type=runs, default=20, help="runs (default 20, at most 10,000)")
-    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
-    h.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results/validation/hindcast"),
-        help="output directory (default results/validation/hindcast)",
-    )
+    add_runs_options(h, runs, 20, "hindcast")
     h.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     h.set_defaults(func=cmd_hindcast)
 
@@ -111,6 +105,57 @@ def add_validate(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     t.set_defaults(func=cmd_tails)
+
+    f = checks.add_parser(
+        "forecast",
+        help="the pre-registered 2025-2026 forecast of history_dec2024 (docs/VALIDATION.md)",
+        description="Run the history_dec2024 scenario (the default plus what was known on 15 "
+        "December 2024) over several seeds and summarise 2025 and 2026: ISIS attacks and "
+        "deaths in Iraq and Syria through the observation operator (all attacks and GED-like "
+        "attacks with at least one death), ISIS fighters, regions held, militia fighters in "
+        "Syria, launches at Israel, Israeli strikes on Iraq and P(resurgence), each with its "
+        "median and 50% and 90% intervals. Writes DIR/runs.csv, DIR/runs_resurgence.csv, "
+        "DIR/forecast.csv, DIR/resurgence_curve.csv, DIR/forecast.json (with provenance), "
+        "DIR/resurgence_threshold.png and DIR/forecast.md.",
+    )
+    add_runs_options(f, runs, 20, "forecast")
+    f.add_argument(
+        "--weeks",
+        type=cli.weeks_int,
+        default=None,
+        help="weeks per run (default: the scenario's 110, to the end of 2026; fewer for a "
+        "quick look)",
+    )
+    f.add_argument(
+        "--write-validation",
+        nargs="?",
+        const=Path("docs/VALIDATION.md"),
+        default=None,
+        type=Path,
+        metavar="FILE",
+        help="also replace the forecast section of FILE (default docs/VALIDATION.md) between "
+        "its markers",
+    )
+    f.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    f.set_defaults(func=cmd_forecast)
+
+
+def add_runs_options(h: argparse.ArgumentParser, runs: Any, seeds: int, name: str) -> None:
+    """``--seeds``, ``--seed`` and ``--out`` (default ``results/validation/NAME``) of a check."""
+    from escalation_sim import cli
+    from escalation_sim.experiments import limits as lim
+
+    most = f"{lim.MAX_VALIDATION_SEEDS:,}"
+    h.add_argument(
+        "--seeds", type=runs, default=seeds, help=f"runs (default {seeds}, at most {most})"
+    )
+    h.add_argument("--seed", type=cli.seed_int, default=0, help="root seed (default 0)")
+    h.add_argument(
+        "--out",
+        type=Path,
+        default=Path(f"results/validation/{name}"),
+        help=f"output directory (default results/validation/{name})",
+    )
 
 
 def cmd_epstein(args: argparse.Namespace) -> int:
@@ -212,4 +257,24 @@ def cmd_tails(args: argparse.Namespace) -> int:
             f"Bohorquez et al. 2009: {s['bohorquez_2009_alpha']} (z = {s['z_vs_bohorquez']:.2f})"
         )
         print(f"  wrote {args.out}/")
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Run the forecast and write its outputs."""
+    from escalation_sim.errors import ConfigError
+    from escalation_sim.validation.forecast import forecast_report
+
+    target = args.write_validation
+    if target is not None and not target.is_file():
+        raise ConfigError(
+            target, None, "--write-validation: file not found; allowed: an existing markdown file"
+        )
+    s = forecast_report(
+        args.seeds, args.seed, args.out, not args.quiet, args.weeks, validation=target
+    )
+    if not args.quiet:
+        for name, p in s["probabilities"].items():
+            print(f"P({name}) over 2025-2026 = {p['p']:.2f} (90%: {p['p05']:.2f}-{p['p95']:.2f})")
+        print(f"  wrote {args.out}/" + (f" and the forecast section of {target}" if target else ""))
     return 0
