@@ -8,13 +8,15 @@ nothing to show until each test ends.
 from __future__ import annotations
 
 import functools
+import tomllib
 from collections import Counter
 
 import pandas as pd
 import pytest
 
 from escalation_sim import run
-from escalation_sim.scenario import load_scenario
+from escalation_sim.scenario import load_scenario, parse_scenario
+from escalation_sim.scenario.loader import bundled_scenarios
 
 SEEDS = 20  # seeds per arm of a statistical comparison
 
@@ -37,6 +39,19 @@ def batch(overrides: dict | None = None, seeds: int = SEEDS, weeks: int = 104):
 @pytest.fixture(scope="session")
 def scenario():
     return load_scenario()
+
+
+@pytest.fixture(scope="module")
+def base():
+    """The bundled 2024 scenario as the TOML's plain data (for ``with_timeline``)."""
+    return tomllib.loads(bundled_scenarios()["iraq_syria_2024"].read_text())
+
+
+def with_timeline(base, *entries):
+    """The scenario ``base`` with a timeline of ``entries`` (each given a ``source``)."""
+    data = dict(base)
+    data["timeline"] = [{"source": "test", **e} for e in entries]
+    return parse_scenario(data, source="t.toml")
 
 
 #: Modules that run long without output: the line printed before their first test.

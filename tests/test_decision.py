@@ -136,6 +136,8 @@ root = 5
 per_point = 3
 [overrides]
 syria_collapse = 1.0
+iran_launch_intensity = 1.0
+israel_iran_confrontation = 1.0
 [design.parameters]
 border_hardening = {{ values = [0.0, 1.0] }}
 [baseline]

@@ -76,7 +76,7 @@ name = "disc"
 weeks = 10
 outcomes = ["isis_resurgence", "infiltrating_fighters_total"]
 [seeds]
-root = 3
+root = 4
 per_point = 4
 [design.parameters]
 border_hardening = {{ min = 0.0, max = 1.0, levels = 5 }}

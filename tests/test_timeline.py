@@ -1,23 +1,9 @@
 """The scenario timeline: validation against the file, application at the start of the week."""
 
-import tomllib
-
 import pytest
+from conftest import with_timeline
 
 from escalation_sim import ConfigError, EscalationModel, run
-from escalation_sim.scenario import parse_scenario
-from escalation_sim.scenario.loader import bundled_scenarios
-
-
-@pytest.fixture(scope="module")
-def base():
-    return tomllib.loads(bundled_scenarios()["iraq_syria_2024"].read_text())
-
-
-def with_timeline(base, *entries):
-    data = dict(base)
-    data["timeline"] = [{"source": "test", **e} for e in entries]
-    return parse_scenario(data, source="t.toml")
 
 
 @pytest.mark.parametrize(
@@ -148,9 +134,11 @@ def test_entries_apply_at_the_start_of_their_week(base):
         {"week": 2, "action": "set_parameter", "parameter": "border_hardening", "value": 1.0},
     )
     assert spec.timeline_week(spec.timeline[2]) == 4  # 23 days after 27 Nov 2024: week 4
-    # Without town battles: the added ISIS unit would attack the town of Sinjar at once and
-    # lose fighters there, which is not what this test is about.
-    m = EscalationModel(spec, {"mechanisms.town_control": False}, rng=1)
+    # Without town battles and counter-terrorism: the added ISIS unit would attack the town of
+    # Sinjar at once, and meet the ct_rate raised in week 3, and lose fighters to either, which
+    # is not what this test is about.
+    off = {"mechanisms.town_control": False, "mechanisms.counter_terrorism": False}
+    m = EscalationModel(spec, off, rng=1)
     detect0 = m.detection.copy()
     m.step()
     assert m.p.ct_rate == 0.012 and m.timeline_log == []

@@ -130,24 +130,47 @@ class StateActor(Agent):
         )
 
     def update_demand(
-        self, regime_loss: float, shrine_threat: float, sunni_tilt: float, target: int | None
+        self,
+        regime_loss: float,
+        shrine_threat: float,
+        sunni_tilt: float,
+        target: int | None,
+        stake: float | None = None,
+        loss_memory: float = 0.0,
     ) -> None:
         """Iran: its demand for militia action in Syria, and this week's orders.
+
+        Without ``iran_interests`` (``stake`` None): ``clip(iran_demand_base +
+        regime_threat_weight x regime_loss + shrine_threat_weight x shrine_threat +
+        sunni_tilt_weight x sunni_tilt, 0, 1)``. With it, the terms that defend the regime are
+        weighed by Iran's ``stake`` in it (the ally still standing, the land route open), and the
+        memory of its forces' losses weighs against the whole: ``clip(stake x (iran_demand_base +
+        regime_threat_weight x regime_loss + sunni_tilt_weight x sunni_tilt) +
+        shrine_threat_weight x shrine_threat - iran_loss_aversion x loss_memory, 0, 1)``.
 
         It orders deployment (to ``target``) when the demand passes ``iran_deploy_threshold``
         and there is somewhere to go, and launches at Israel with ``iran_launch_intensity``.
         """
         p = self.model.p
-        self.demand = float(
-            np.clip(
+        if stake is None:
+            demand = (
                 p.iran_demand_base
                 + p.regime_threat_weight * regime_loss
                 + p.shrine_threat_weight * shrine_threat
-                + p.sunni_tilt_weight * sunni_tilt,
-                0.0,
-                1.0,
+                + p.sunni_tilt_weight * sunni_tilt
             )
-        )
+        else:
+            defence = (
+                p.iran_demand_base
+                + p.regime_threat_weight * regime_loss
+                + p.sunni_tilt_weight * sunni_tilt
+            )
+            demand = (
+                stake * defence
+                + p.shrine_threat_weight * shrine_threat
+                - p.iran_loss_aversion * loss_memory
+            )
+        self.demand = float(np.clip(demand, 0.0, 1.0))
         self.deploy_target = target
         self.order_deploy = self.demand > p.iran_deploy_threshold and target is not None
         self.order_launch = float(p.iran_launch_intensity)
@@ -299,8 +322,10 @@ class ArmedForce(TabledAgent):
         affinity_weight x d(force, c))``, times ``restraint`` for Iraq; the force follows the
         strongest pull with probability equal to that pull. Otherwise it acts on its own
         inclination: it keeps last week's course, except that a Shia militia rallies to a
-        threatened shrine with probability ``shrine_mobilisation`` (mechanism 8). Without
-        ``militia_autonomy`` only formal links count, and they are obeyed.
+        threatened shrine with probability ``shrine_mobilisation`` x the shrine threat (mechanism
+        8). With ``iran_interests`` a force on its own inclination gives up a target where
+        nothing is left to defend (``model.defendable``) and rallies only to a shrine no hostile
+        actor holds. Without ``militia_autonomy`` only formal links count, and they are obeyed.
         """
         model = self.model
         p = model.p
@@ -327,16 +352,26 @@ class ArmedForce(TabledAgent):
             self.deploy_target = best.deploy_target if self.deployed else None
             self.launching = best.order_launch if self.role == "launcher" else 0.0
             return
-        # Own inclination: keep last week's course; a Shia militia rallies to a threatened shrine.
+        # Own inclination: keep last week's course, unless (with iran_interests) nothing is left
+        # to defend where it was going; a Shia militia rallies to a threatened shrine.
         self.commander = None
+        if (
+            model.mech["iran_interests"]
+            and self.deployed
+            and self.deploy_target not in model.defendable
+        ):
+            self.deployed = False
+            self.deploy_target = None
+        shrines = model.rally_shrines
         if (
             self.role == "expeditionary"
             and model.shrine_threat
+            and shrines
             and self.shia_militia
-            and model.rng.random() < p.shrine_mobilisation
+            and model.rng.random() < p.shrine_mobilisation * model.shrine_threat
         ):
             self.deployed = True
-            self.deploy_target = int(model.threatened_shrines[0])
+            self.deploy_target = int(shrines[0])
 
     def march(self, hops: int) -> None:
         """Up to ``hops`` steps along the shortest road: to its target if deployed, else home."""

@@ -38,7 +38,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from escalation_sim import outcomes
 from escalation_sim.agents import ArmedForce, CommandLink, IsisCell, StateActor, affinity_distance
 from escalation_sim.errors import ConfigError, raise_errors
-from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS
+from escalation_sim.mechanisms import MECHANISMS, PHASES, REQUIRED_PARAMETERS, context, resistance
 from escalation_sim.mechanisms.common import UNGOVERNED  # noqa: F401  (re-exported)
 from escalation_sim.params import Params
 from escalation_sim.scenario.loader import apply_overrides, load_scenario, resolve_scenario_path
@@ -270,8 +270,27 @@ class EscalationModel(Model):
         self.supply_delivered = 1.0
         self.supply_transit_iraq = 0.0
         self.shrine_threat = 0.0
-        self.threatened_shrines: list[int] = []  # Syrian shrine regions HTS holds or borders
+        # Syrian shrine regions under threat, most threatened first, and each region's threat
+        # (mechanism 8: raised by hostile advances and attacks near it, fading with a half-life).
+        self.threatened_shrines: list[int] = []
+        self.rally_shrines: list[int] = []  # of those, the shrines militias may rally to
+        # Syrian regions left to defend (iran_interests): held by the regime's side, or a
+        # threatened shrine no hostile actor holds.
+        self.defendable: frozenset[int] = frozenset()
+        self.shrine_threat_by_region = np.zeros(self.world.n)
         self.sunni_tilt = 0.0
+        # Iran's reading of its interests (iran_interests): its memory of its forces' losses,
+        # their strengths last week, and the share of the ground route open (supply phase).
+        self.iran_loss_memory = 0.0
+        self.iran_force_strength: dict[int, float] = {}
+        self.supply_ground = 1.0
+        # Who held each region at the end of last week: what changed hands this week.
+        self.last_controller = list(self.regions.controller)
+        # The exogenous context (mechanisms.context): the share each force group was last set
+        # to, and the strength a force set to 0 returns to.
+        self.context_applied: dict[str, float] = {}
+        self.context_base: dict[int, float] = {}
+        context.init(self)
 
     def _init_recruit_sample(self) -> None:
         # Representative potential recruits per region (Epstein's agents): fixed hardship draws
@@ -317,6 +336,17 @@ class EscalationModel(Model):
             population_direction=np.divide(
                 w.population, norm, out=np.zeros_like(w.population), where=norm > 0
             ),
+            hostile_holders=resistance.hostile_holders(
+                self.relations,
+                frozenset(a for a, actor in actors.items() if actor.kind == "insurgent"),
+            ),
+            iran_stake_norm=float(
+                sum(
+                    f.strength
+                    for f in self.forces
+                    if f.role == "expeditionary" and f.actor_id in iran_commanded
+                )
+            ),
         )
 
     def derive_border(self) -> None:
@@ -337,8 +367,8 @@ class EscalationModel(Model):
             detect = np.where(segs.smuggling, detect * (1 - p.corridor_leak), detect)
         else:
             detect = np.zeros(len(segs))
-        if self.mech["intel_sharing"]:
-            detect = 1 - (1 - detect) * (1 - p.intel_efficiency)
+        if self.mech["intel_sharing"]:  # what is shared may also leak to ISIS (intel_leak)
+            detect = (1 - (1 - detect) * (1 - p.intel_efficiency)) * (1 - p.intel_leak)
         self.detection: np.ndarray = detect
 
     # ------------------------------------------------------------------ running

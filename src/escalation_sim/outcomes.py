@@ -97,6 +97,10 @@ WEEKLY_OUTCOMES: dict[str, str] = {
     "towns_retaken": "towns the state retook from ISIS this week",
     "town_forces_cohesion": "mean cohesion of the forces holding towns (in their regions), "
     "weighted by strength",
+    "shrine_threat": "threat to the most threatened Syrian shrine, 0-1 (0 below shrine_threat_min)",
+    "iran_loss_memory": "Iran's memory of its forces' losses in Syria, share of its expeditionary "
+    "strength",
+    "resistance_losses": "fighters lost this week by forces in territory a hostile actor holds",
 }
 
 #: Run-level outcome -> description.
@@ -200,6 +204,9 @@ def measure(model: EscalationModel) -> None:
         "town_forces_cohesion": float((weight * cohesion).sum() / weight.sum())
         if weight.sum() > 0
         else 0.0,
+        "shrine_threat": float(model.shrine_threat),
+        "iran_loss_memory": float(model.iran_loss_memory),
+        "resistance_losses": float(counts.resistance_losses),
     }
 
 

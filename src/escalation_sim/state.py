@@ -54,6 +54,7 @@ class WeekCounters:
     fled_to_iraq: int = 0
     towns_taken: int = 0
     towns_retaken: int = 0
+    resistance_losses: float = 0.0
 
 
 @dataclass
@@ -236,6 +237,10 @@ class RunConstants:
         town_region: True for each region with at least one town.
         population_direction: Each region's population by sect as a unit vector (zeros where
             nobody lives), for the sectarian distance between a force and the people there.
+        hostile_holders: For each actor, the holders of regions hostile to it
+            (``mechanisms.resistance``).
+        iran_stake_norm: Fighters of the expeditionary forces Iran commands at the start, the
+            scale of Iran's loss memory (``mechanisms.command``).
     """
 
     sunni_share: np.ndarray
@@ -249,6 +254,8 @@ class RunConstants:
     town_holders: frozenset[str]
     town_region: np.ndarray
     population_direction: np.ndarray
+    hostile_holders: dict[str, frozenset[str]]
+    iran_stake_norm: float
 
 
 @dataclass

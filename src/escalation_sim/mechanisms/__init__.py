@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 from escalation_sim.mechanisms import (
     command,
     common,
+    context,
     control,
     detention,
     escalation,
     movement,
     recruitment,
+    resistance,
     supply,
     syria,
     timeline,
@@ -58,7 +60,13 @@ MECHANISMS: dict[str, str] = {
     "iraq_balancing": "6. Iraq's government balances between Iran and the US in response to "
     "ISIS attacks and Israeli strikes",
     "militia_autonomy": "7. Wilayati factions follow Iranian command over the Iraqi state's",
-    "shrine_defence": "8. Shia militias mobilise for Syria when HTS threatens the shrines",
+    "shrine_defence": "8. Shia militias mobilise for Syria when a hostile actor threatens a shrine "
+    "(advances on it, attacks near it); the threat fades when that stops",
+    "iran_interests": "1, 4, 8. Iran's demand for militia action follows its interests: it falls "
+    "when the ally it defends is gone, the land route is cut or its militias' losses mount; "
+    "militias come home when nothing is left to defend",
+    "hostile_resistance": "1. A force in territory a hostile actor holds meets resistance and "
+    "takes losses every week; one there on its own inclination breaks off and heads home",
     "sunni_syria_backlash": "9. A Sunni-weighted Syria under HTS drives ISIS motivation and "
     "recruitment in Iraq, sectarian targeting, and Iran's reading of the threat",
     "militia_backlash": "9. Shia militia presence lowers the state's legitimacy among Sunnis, "
@@ -89,9 +97,11 @@ class Phase:
 
 
 #: The weekly schedule, in order. ``timeline`` applies the scenario's scheduled changes (none in
-#: the default scenario) before anything else happens in the week.
+#: the default scenario) before anything else happens in the week, and ``context`` applies the
+#: exogenous values they may have changed (US troops, the SDF's status).
 PHASES: tuple[Phase, ...] = (
     Phase("timeline", timeline.step, ()),
+    Phase("context", context.step, ()),
     Phase("muster", towns.muster, ("endogenous_cohesion",)),
     Phase("syria", syria.step, ("syria_chaos",)),
     Phase("detention", detention.step, ("guard_dynamics", "detention_flows", "syria_chaos")),
@@ -99,9 +109,16 @@ PHASES: tuple[Phase, ...] = (
     Phase(
         "command",
         command.step,
-        ("iraq_balancing", "militia_autonomy", "shrine_defence", "sunni_syria_backlash"),
+        (
+            "iraq_balancing",
+            "militia_autonomy",
+            "shrine_defence",
+            "sunni_syria_backlash",
+            "iran_interests",
+        ),
     ),
     Phase("movement", movement.step, ("border_defence", "intel_sharing", "isis_outbidding")),
+    Phase("resistance", resistance.step, ("hostile_resistance",)),
     Phase(
         "recruitment",
         recruitment.step,
@@ -126,11 +143,13 @@ PHASES: tuple[Phase, ...] = (
 #: Every parameter some phase reads; a scenario must define exactly these.
 REQUIRED_PARAMETERS: frozenset[str] = frozenset().union(
     common.PARAMETERS,
+    context.PARAMETERS,
     syria.PARAMETERS,
     detention.PARAMETERS,
     supply.PARAMETERS,
     command.PARAMETERS,
     movement.PARAMETERS,
+    resistance.PARAMETERS,
     recruitment.PARAMETERS,
     violence.PARAMETERS,
     escalation.PARAMETERS,

@@ -10,11 +10,20 @@ Iraq orders its forces and the PMF to stay out of Syria and not to launch, with 
 **Iran's demand** for militia action in Syria:
 ``demand = clip(iran_demand_base + regime_threat_weight x regime_loss + shrine_threat_weight x
 shrine_threat + sunni_tilt_weight x sunni_tilt, 0, 1)``, with regime_loss the share of the
-regime's initial effective strength lost, shrine_threat 1 when HTS holds or borders a shrine
-region (mechanism 8) and sunni_tilt the share of Syria's population under HTS (mechanism 9). Iran
-orders deployment when demand > ``iran_deploy_threshold`` (to a threatened shrine, else to the
-regime region on the front nearest Iraq) and launches at Israel with intensity
-``iran_launch_intensity``.
+regime's initial effective strength lost, shrine_threat the threat to the most threatened Syrian
+shrine (mechanism 8, ``update_shrine_threat``: raised by hostile advances and ISIS attacks near
+it, fading with a half-life) and sunni_tilt the share of Syria's population under HTS (mechanism
+9). Iran orders deployment when demand > ``iran_deploy_threshold`` (to the most threatened
+shrine, else to the regime region on the front nearest Iraq) and launches at Israel with
+intensity ``iran_launch_intensity``.
+
+**Iran's interests** (``iran_interests``). The terms that defend the regime are weighed by Iran's
+stake, ``min(1, (1 - regime_loss) / iran_ally_floor) x (1 - iran_route_weight x (1 - ground))``
+(the ally still standing, the land route open; ground from the supply phase), and a memory of its
+forces' losses in Syria (half-life ``iran_loss_half_life``) weighs against the whole with
+``iran_loss_aversion``. A shrine a hostile actor holds is lost, not defended; a force on its own
+inclination whose target is no longer left to defend (``model.defendable``: regions the regime's
+side holds, threatened shrines no hostile actor holds) comes home.
 
 **Compliance** (7, ``militia_autonomy``). Each expeditionary or launcher force weighs every
 commander c it has a link to: ``pull_c = strength_c (1 - autonomy_c) (1 - affinity_weight x
@@ -49,6 +58,14 @@ PARAMETERS = (
     "iran_launch_intensity",
     "affinity_weight",
     "shrine_mobilisation",
+    "shrine_threat_half_life",
+    "shrine_advance_threat",
+    "shrine_attack_threat",
+    "shrine_threat_min",
+    "iran_ally_floor",
+    "iran_route_weight",
+    "iran_loss_half_life",
+    "iran_loss_aversion",
 )
 
 
@@ -71,21 +88,25 @@ def step(model: EscalationModel) -> None:
 def update_iran(model: EscalationModel) -> None:
     """What Iran sees (the regime's losses, threatened shrines, a Sunni tilt), then its posture.
 
-    Sets the theatre's ``shrine_threat``, ``threatened_shrines`` and ``sunni_tilt`` (which other
-    phases read) and has Iran update its demand, orders and deployment target.
+    Sets the theatre's ``shrine_threat``, ``threatened_shrines``, ``rally_shrines``,
+    ``defendable`` and ``sunni_tilt`` (which other phases and the forces' decisions read) and
+    has Iran update its demand, orders and deployment target.
     """
-    w = model.world
+    w, p = model.world, model.p
     hts, regime = model.roles["hts"], model.roles["syrian_regime"]
     ctrl = model.regions.controller
     initial = max(model.initial_regime, 1e-9)
     regime_loss = max(0.0, 1.0 - model.regime_effective() / initial)
+    interests = model.mech["iran_interests"]
+    iran_id = model.roles["iran"]
+    hostile = model.constants.hostile_holders.get(iran_id, frozenset())
 
-    model.threatened_shrines = threatened_shrines = [
-        int(r)
-        for r in np.flatnonzero(w.shrine & w.is_syria)
-        if ctrl[r] == hts or any(ctrl[q] == hts for q in w.adjacency[r])
-    ]
-    model.shrine_threat = 1.0 if threatened_shrines and model.mech["shrine_defence"] else 0.0
+    update_shrine_threat(model)
+    threatened = model.threatened_shrines
+    if interests:  # a shrine a hostile actor holds is lost, not defended
+        model.rally_shrines = [r for r in threatened if ctrl[r] not in hostile]
+    else:
+        model.rally_shrines = list(threatened)
 
     if model.mech["sunni_syria_backlash"]:
         syr = w.inner_syria
@@ -96,17 +117,98 @@ def update_iran(model: EscalationModel) -> None:
         model.sunni_tilt = 0.0
 
     target = None
-    if model.shrine_threat and ctrl[threatened_shrines[0]] != hts:
-        target = int(threatened_shrines[0])
+    held = [r for r in np.flatnonzero(w.is_syria) if ctrl[r] == regime]
+    shrine_ok = model.rally_shrines if interests else [r for r in threatened[:1] if ctrl[r] != hts]
+    if model.shrine_threat and shrine_ok:
+        target = int(shrine_ok[0])
     else:
-        front = [
-            r
-            for r in np.flatnonzero(w.is_syria)
-            if ctrl[r] == regime and any(ctrl[q] == hts for q in w.adjacency[r])
-        ]
-        held = [r for r in np.flatnonzero(w.is_syria) if ctrl[r] == regime]
+        front = [r for r in held if any(ctrl[q] == hts for q in w.adjacency[r])]
         pool = front or held
         if pool:  # the front region closest to Iraq (the corridor's end), ties by node order
             target = int(min(pool, key=lambda r: (w.dist_to_iraq[r], r)))
-    iran = model.actors[model.roles["iran"]]
-    iran.update_demand(regime_loss, model.shrine_threat, model.sunni_tilt, target)
+    iran = model.actors[iran_id]
+    if not interests:
+        model.defendable = frozenset()
+        iran.update_demand(regime_loss, model.shrine_threat, model.sunni_tilt, target)
+        return
+    side = model.constants.regime_side
+    model.defendable = frozenset(
+        {int(r) for r in np.flatnonzero(w.is_syria) if ctrl[r] in side} | set(model.rally_shrines)
+    )
+    remember_losses(model)
+    floor = float(p.iran_ally_floor)
+    ally = min(1.0, (1.0 - regime_loss) / floor) if floor > 0 else 1.0
+    route = 1.0 - p.iran_route_weight * (1.0 - model.supply_ground)
+    iran.update_demand(
+        regime_loss,
+        model.shrine_threat,
+        model.sunni_tilt,
+        target,
+        stake=ally * route,
+        loss_memory=model.iran_loss_memory,
+    )
+
+
+def remember_losses(model: EscalationModel) -> None:
+    """Iran's memory of the losses of its forces in Syria (``iran_interests``).
+
+    m <- m x 2^(-1 / iran_loss_half_life) + (fighters lost since last week by the forces Iran
+    commands, and its own, that stood in Syria last week) / their strength at the start.
+    """
+    w, p = model.world, model.p
+    commanded = model.constants.iran_commanded | {model.roles["iran"]}
+    now = {f.unique_id: f.strength for f in model.forces if f.actor_id in commanded}
+    lost = sum(
+        max(0.0, before - now.get(uid, 0.0)) for uid, before in model.iran_force_strength.items()
+    )
+    model.iran_force_strength = {
+        f.unique_id: f.strength
+        for f in model.forces
+        if f.actor_id in commanded and w.is_syria[f.region]
+    }
+    decay = 0.5 ** (1.0 / max(float(p.iran_loss_half_life), 1e-9))
+    norm = max(model.constants.iran_stake_norm, 1.0)
+    model.iran_loss_memory = model.iran_loss_memory * decay + lost / norm
+
+
+def update_shrine_threat(model: EscalationModel) -> None:
+    """Mechanism 8: each Syrian shrine's threat, raised by hostile acts near it, fading.
+
+    ``threat <- min(1, threat x 2^(-1 / shrine_threat_half_life) + shrine_advance_threat x
+    (regions at or next to the shrine that a hostile actor took since last week) +
+    shrine_attack_threat x (ISIS attacks in the shrine's region last week))``. Hostile: the
+    holders hostile to Iran (``resistance.hostile_holders``: HTS in 2024) and ISIS. A shrine
+    counts as threatened while its threat is at least ``shrine_threat_min``; ``shrine_threat`` is
+    the largest such threat (0 with ``shrine_defence`` off), ``threatened_shrines`` the shrines,
+    most threatened first.
+    """
+    w, p = model.world, model.p
+    ctrl, last = model.regions.controller, model.last_controller
+    isis = model.roles["isis"]
+    hostile = model.constants.hostile_holders.get(model.roles["iran"], frozenset()) | {isis}
+    attacks: dict[int, int] = {}
+    for event in reversed(model.events):
+        if event[0] < model.steps - 1:
+            break
+        if event[0] == model.steps - 1 and event[3] == isis and event[4] == "attack":
+            r = w.index[event[2]]
+            attacks[r] = attacks.get(r, 0) + 1
+    decay = 0.5 ** (1.0 / max(float(p.shrine_threat_half_life), 1e-9))
+    level = model.shrine_threat_by_region
+    shrines = np.flatnonzero(w.shrine & w.is_syria).tolist()
+    for r in shrines:
+        near = (r, *w.adjacency[r])
+        advances = sum(1 for q in near if ctrl[q] in hostile and last[q] != ctrl[q])
+        hits = attacks.get(r, 0)
+        raised = level[r] * decay + p.shrine_advance_threat * advances
+        level[r] = min(1.0, raised + p.shrine_attack_threat * hits)
+    model.last_controller = list(ctrl)
+    cut = float(p.shrine_threat_min)
+    threatened = sorted(
+        (r for r in shrines if level[r] >= cut and level[r] > 0), key=lambda r: (-level[r], r)
+    )
+    if not model.mech["shrine_defence"]:
+        model.threatened_shrines, model.shrine_threat = [], 0.0
+        return
+    model.threatened_shrines = threatened
+    model.shrine_threat = float(level[threatened[0]]) if threatened else 0.0

@@ -14,12 +14,15 @@ and missiles launched from Iraq since September 2024.
   that crossed Iraq by road (Iraq as a logistic node of Iran).
 * **Strikes in Syria**: Poisson(``israel_strike_rate`` x (T - ``israel_strike_threshold_syria``))
   on Iraqi militias in Syria, when there are any.
-* **Strikes in Iraq**: Poisson(``israel_strike_rate`` x (T - threshold)) with threshold =
-  ``israel_strike_threshold_iraq`` x (1 + ``pottery_factor`` x e), e the share of Iraqi militia
-  strength in Syria that stands on a front with HTS (others are fighting them already). Each
-  strike is called off with probability ``us_restraint`` x (0.5 + Iraq's alignment with the US),
-  capped at 1. A strike hits an Iraqi militia force in Iraq (launchers first) and costs it
-  ``strike_casualty_share`` of its strength.
+* **Strikes in Iraq**: Poisson(``israel_strike_rate`` x (P - threshold)) with the pressure P =
+  T + ``israel_confrontation_weight`` x ``israel_iran_confrontation`` (the state of the
+  Israel-Iran confrontation, a scenario value the timeline can set; ``mechanisms.context``) and
+  threshold = ``israel_strike_threshold_iraq`` x (1 + ``pottery_factor`` x e), e the share of
+  Iraqi militia strength in Syria that stands on a front with HTS (others are fighting them
+  already). Each strike is called off with probability ``us_restraint`` x (0.5 + Iraq's
+  alignment with the US), capped at 1; ``us_restraint`` too can change by date. A strike hits
+  an Iraqi militia force in Iraq (launchers first) and costs it ``strike_casualty_share`` of its
+  strength.
 
 With the default parameters the logistic term alone keeps T below both thresholds, so strikes
 follow launches; ``tests/test_mechanisms.py`` checks the order in time over many seeds.
@@ -48,6 +51,7 @@ PARAMETERS = (
     "pottery_factor",
     "us_restraint",
     "strike_casualty_share",
+    "israel_confrontation_weight",
 )
 
 
@@ -78,8 +82,9 @@ def step(model: EscalationModel) -> None:
     engaged = _engaged_share(model, in_syria)
     threshold = p.israel_strike_threshold_iraq * (1 + p.pottery_factor * engaged)
     in_iraq = [f for f in militias if w.is_iraq[f.region]]
-    if in_iraq and israel.threat > threshold:
-        n = int(rng.poisson(p.israel_strike_rate * (israel.threat - threshold)))
+    pressure = iraq_strike_pressure(model)
+    if in_iraq and pressure > threshold:
+        n = int(rng.poisson(p.israel_strike_rate * (pressure - threshold)))
         alignment = model.actors[model.roles["iraq"]].alignment
         block = min(1.0, p.us_restraint * (0.5 + alignment))
         for _ in range(n):
@@ -89,6 +94,13 @@ def step(model: EscalationModel) -> None:
             targets = [f for f in in_iraq if f.launching > 0] or in_iraq
             strike(model, targets, "strike_iraq")
             counts.strikes_iraq += 1
+
+
+def iraq_strike_pressure(model: EscalationModel) -> float:
+    """Israel's pressure to strike Iraq: its threat plus the Israel-Iran confrontation's weight."""
+    p = model.p
+    threat = model.actors[model.roles["israel"]].threat
+    return float(threat + p.israel_confrontation_weight * p.israel_iran_confrontation)
 
 
 def _engaged_share(model: EscalationModel, in_syria: list[ArmedForce]) -> float:

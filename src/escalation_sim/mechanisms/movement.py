@@ -50,6 +50,7 @@ BORDER_PARAMETERS = (
     "detect_garrison",
     "corridor_leak",
     "intel_efficiency",
+    "intel_leak",
 )
 
 PARAMETERS = (

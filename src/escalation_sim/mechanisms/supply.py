@@ -53,6 +53,7 @@ def step(model: EscalationModel) -> None:
     if not regime_forces:
         model.supply_delivered = 0.0
         model.supply_transit_iraq = 0.0
+        model.supply_ground = 0.0
         return
     air = float(p.air_supply_share)
     if model.mech["supply_interdiction"]:
@@ -60,6 +61,7 @@ def step(model: EscalationModel) -> None:
         air_ok = 1.0 - float(p.air_interdiction)
     else:
         ground, air_ok = 1.0, 1.0
+    model.supply_ground = ground
     model.supply_delivered = float(p.iran_supply) * ((1 - air) * ground + air * air_ok)
     model.supply_transit_iraq = float(p.iran_supply) * (1 - air) * ground
     gain = p.supply_cohesion_gain * model.supply_delivered - p.regime_cohesion_decay

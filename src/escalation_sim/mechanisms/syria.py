@@ -145,7 +145,7 @@ def fill_vacuum(model: EscalationModel) -> None:
             a
             for q in w.adjacency[r]
             for a in model.space[q].agents
-            if isinstance(a, ArmedForce) and a.actor_id in rebels
+            if isinstance(a, ArmedForce) and a.actor_id in rebels and a.strength > 0
         ]
         near.sort(key=lambda f: f.unique_id)
         if not near:

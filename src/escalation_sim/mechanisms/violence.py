@@ -56,6 +56,7 @@ PARAMETERS = (
     "decap_cohesion_loss",
     "cohesion_recovery",
     "isis_leadership_cohesion_2024",
+    "intel_leak",
 )
 
 
@@ -75,7 +76,14 @@ def coalition_support(model: EscalationModel) -> np.ndarray:
     support = np.where(w.is_syria & us, 1.0, 0.0)
     if us[w.is_iraq].any():
         support[w.is_iraq] = model.actors[model.roles["iraq"]].alignment
-    return support
+    air = float(model.p.coalition_air_support)
+    return support * air if air != 1.0 else support
+
+
+def intel_factor(model: EscalationModel) -> float:
+    """Mechanism 5's net factor on counter-terrorism in Iraq: (1 + efficiency)(1 - leak)."""
+    p = model.p
+    return float((1 + p.intel_efficiency) * (1 - p.intel_leak))
 
 
 def attacks(model: EscalationModel) -> None:
@@ -181,7 +189,7 @@ def counter_terrorism(model: EscalationModel, support: np.ndarray) -> None:
     rate = p.ct_rate * security / (security + p.ct_half)
     rate = rate * (1 + p.coalition_ct_bonus * support)
     if model.mech["intel_sharing"]:
-        rate = rate * (1 + p.intel_efficiency * w.is_iraq)
+        rate = rate * np.where(w.is_iraq, intel_factor(model), 1.0)
     rate = np.clip(rate * (1 - model.regions.chaos), 0.0, 1.0)
     # One binomial per cell where the rate is positive, in the cells' order: the same draws as
     # a loop over cells, in one call.
@@ -203,7 +211,7 @@ def decapitation(model: EscalationModel, support: np.ndarray) -> None:
     if model.mech["decapitation_strikes"]:
         chance = p.decap_rate * support[model.world.is_iraq].max(initial=0.0)
         if model.mech["intel_sharing"]:
-            chance *= 1 + p.intel_efficiency
+            chance *= intel_factor(model)
         if model.rng.random() < chance:
             model.isis_cohesion *= 1 - p.decap_cohesion_loss
             model.counts.decapitations += 1

@@ -64,6 +64,8 @@ MECHANISM_GROUPS: dict[str, tuple[str, ...]] = {
         "iraq_balancing",
         "militia_autonomy",
         "shrine_defence",
+        "iran_interests",
+        "hostile_resistance",
     ),
     "Israel": ("israel_escalation",),
 }
