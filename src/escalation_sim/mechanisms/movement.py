@@ -20,10 +20,11 @@ probability (mechanism 2, ``border_defence``; partial by design)::
     P = 1 - (1 - detect_wall x wall)(1 - detect_surveillance x surveillance)
           (1 - detect_garrison x garrison),   times (1 - corridor_leak) in the smuggling corridor
 
-and intelligence sharing (mechanism 5, ``intel_sharing``) adds ``intel_efficiency``:
-``P' = 1 - (1 - P)(1 - intel_efficiency)``. Wall, surveillance and garrison follow the
-``border_hardening`` lever (``escalation_sim.world.hardened_border``). A detected group loses a
-share ``detected_loss`` of its fighters and stays where it was.
+and intelligence sharing (mechanism 5, ``intel_sharing``) adds ``intel_efficiency`` and may leak
+(``intel_leak``): ``P' = (1 - (1 - P)(1 - intel_efficiency))(1 - intel_leak)``. Wall,
+surveillance and garrison follow the ``border_hardening`` lever
+(``escalation_sim.world.hardened_border``). A detected group loses a share ``detected_loss`` of
+its fighters and stays where it was.
 """
 
 from __future__ import annotations

@@ -17,16 +17,17 @@ sectarian distance from ISIS; exponent 0 without mechanism 9). Deaths among a fo
 each cell loses Binomial(s, rate) fighters with::
 
     rate = ct_rate x S / (S + ct_half) x (1 + coalition_ct_bonus x coalition)
-           x (1 + intel_efficiency [Iraq, mechanism 5]) x (1 - chaos)
+           x (1 + intel_efficiency)(1 - intel_leak) [Iraq, mechanism 5] x (1 - chaos)
 
 coalition = Iraq's alignment with the US in Iraq (where US forces are present anywhere in
 Iraq), 1 where US forces stand in Syria, 0 elsewhere.
 
 **Decapitation** (3, ``decapitation``): with probability ``decap_rate`` x coalition support in
-Iraq (x (1 + intel_efficiency) with mechanism 5) a week, a strike kills a senior leader and ISIS
-cohesion falls by ``decap_cohesion_loss``; cohesion recovers by ``cohesion_recovery`` x (1 -
-cohesion) a week. It starts at ``isis_leadership_cohesion_2024`` (the "Wali of Iraq" was killed a
-month before the offensive); with the mechanism off it is 1 throughout.
+Iraq (x (1 + intel_efficiency)(1 - intel_leak) with mechanism 5) a week, a strike kills a senior
+leader and ISIS cohesion falls by ``decap_cohesion_loss``; cohesion recovers by
+``cohesion_recovery`` x (1 - cohesion) a week. It starts at ``isis_leadership_cohesion_2024``
+(the "Wali of Iraq" was killed a month before the offensive); with the mechanism off it is 1
+throughout.
 """
 
 from __future__ import annotations
