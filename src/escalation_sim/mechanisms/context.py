@@ -5,7 +5,7 @@ Things the model does not explain but that shape the theatre are parameters, so 
 them on a date, and a sweep can vary them:
 
 * ``us_troops_iraq``, ``us_troops_syria``: the US contingents in Iraq and in Syria, as a share
-  of those the scenario places (1 = as placed: about 2,500 in Iraq and 2,000 in Syria in the
+  of those the scenario places (1 = as placed: about 2,500 in Iraq and 900 in Syria in the
   2024 scenario). When a value changes, every US force in that country is set to its strength at
   the old value x new / old (a force taken to 0 keeps the strength it would return to). A
   contingent at 0 is absent: no coalition support there (``violence.coalition_support``), no
