@@ -21,8 +21,17 @@ the legitimacy of the state there (the region's, x (1 - chaos)); and its cohesio
 ``lost`` the share of its strength lost since the week's muster (ISIS attacks, strikes),
 ``captures`` the towns ISIS took in the last ``momentum_weeks`` weeks (the enemy's momentum),
 ``standing`` the cohesion of the file or of the timeline's latest ``set_unit``. Without shocks
-cohesion stays at its standing value. In battle (below), a defender also loses
-``morale_shock x (P_A / P_D) x b_f`` (fear of a stronger enemy, worse in a brittle formation).
+cohesion stays at its standing value. In battle (below), a defender also loses::
+
+    fear_f = min(max_cohesion_loss_week, morale_shock x P_A / P_D) x b_f
+
+(fear of a stronger enemy, worse in a brittle formation). The cap makes breaking take sustained
+pressure: a garrison at cohesion c and brittleness b needs about
+(c - rout_breakpoint) / (max_cohesion_loss_week x b) weeks of battle, in which Lanchester
+attrition wears the attacker down, unless the enemy overwhelms it (P_A beyond P_D after the
+battle) or it was already near the breakpoint (the timeline's 2014 ``set_unit``). Expected sign:
+a smaller cap, fewer towns fall; without it (``max_cohesion_loss_week`` = ``morale_shock`` x the
+ratio) every attack at the trigger ratio broke a 2013 garrison in its first week.
 
 **Engagement rule** (``town_control``, Lanchester's square law with morale). With A ISIS
 fighters in a region, P_A = A x ISIS cohesion x ``isis_effectiveness`` and P_D the defenders'
@@ -34,9 +43,9 @@ effective strength (strength x cohesion, all forces there):
    ``town_attack_ratio`` x P_D and no town of the region was retaken in the last
    ``momentum_weeks`` weeks, ISIS attacks the most populous one. ISIS loses
    ``lanchester_rate`` x P_D fighters (binomially over its cells there), the defenders
-   ``lanchester_rate`` x P_A (in proportion to each one's effective strength), then the morale
-   shock above. The town falls when ISIS's power after the battle exceeds the defenders' or the
-   defenders' strength-weighted mean cohesion is below ``rout_breakpoint``; formations below
+   ``lanchester_rate`` x P_A (in proportion to each one's effective strength), then the capped
+   morale shock above. The town falls when ISIS's power after the battle exceeds the defenders'
+   or the defenders' strength-weighted mean cohesion is below ``rout_breakpoint``; formations below
    the breakpoint rout and lose a share ``town_rout_loss`` of their fighters.
 
 One battle and one retake per region a week. With ``town_control`` off no town changes hands;
@@ -61,6 +70,7 @@ PARAMETERS = (
     "town_attack_min",
     "lanchester_rate",
     "morale_shock",
+    "max_cohesion_loss_week",
     "rout_breakpoint",
     "town_rout_loss",
     "retake_ratio",
@@ -233,7 +243,9 @@ def fight(
         strength = np.maximum(1.0, strength - p.lanchester_rate * power * share)
         table.set_strengths(rows, strength)
     if model.mech["endogenous_cohesion"] and defending.any():
-        fear = p.morale_shock * power / max(defence, 1e-9) * brittle
+        # Capped: a garrison breaks under sustained pressure, not in the first week's scare.
+        scare = min(p.max_cohesion_loss_week, p.morale_shock * power / max(defence, 1e-9))
+        fear = scare * brittle
         cohesion = np.where(defending, np.clip(cohesion - fear, 0.0, 1.0), cohesion)
         table.set_cohesions(rows, cohesion)
     after = float(isis_power(model, model.isis_by_region())[r])
