@@ -115,6 +115,24 @@ def test_sdf_guard_loss_raises_breakouts_and_freed_fighters():
     assert (per_run.to_numpy() == shock.prison_escapees_total.to_numpy()).all()
 
 
+def test_a_dissolved_sdf_frees_its_prisoners():
+    # sdf_status caps the SDF's guards (g <= g0 x status): dissolved from week 0, nobody guards.
+    intact, _, _ = runs(DECEMBER_2024)
+    gone, _, events = runs(DECEMBER_2024 | {"sdf_status": 0.0})
+    assert intact.breakouts_total.sum() == 0
+    assert (gone.breakouts_total >= 10).all() and (gone.prison_escapees_total > 500).all()
+    assert (gone.guards_sdf_prisons == 0.0).all() and (gone.guards_al_hol_roj == 0.0).all()
+    lower(intact.isis_fighters_freed_total, gone.isis_fighters_freed_total, 0.2)
+    assert set(events.facility) <= {"sdf_prisons"}
+    # At 1 the cap is the week-0 level: the run is what it was before the cap existed.
+    a = EscalationModel(overrides=DECEMBER_2024, rng=0)
+    b = EscalationModel(overrides={**DECEMBER_2024, "sdf_status": 1.0}, rng=0)
+    a.run_for(WEEKS)
+    b.run_for(WEEKS)
+    assert a.outcomes() == b.outcomes()
+    assert np.array_equal(a.detention.guards, b.detention.guards)
+
+
 def _shock_then_calm(recovery: float):
     """An SDF status shock from week 2 to 6 set by the timeline, then calm."""
     data = base()

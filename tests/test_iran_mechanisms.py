@@ -53,9 +53,14 @@ def _hostile_weeks(overrides: dict, weeks: int = 12):
 
 
 def test_on_the_december_2024_path_militias_leave_syria_within_weeks():
-    syria, _, unopposed = _hostile_weeks(DECEMBER_2024)
+    year, _, unopposed = _hostile_weeks(DECEMBER_2024, weeks=52)
+    syria = year[:, :12]
     after = syria[:, 3:]  # weeks 4-12: two to ten weeks after the regime dissolved
     assert (after.max(axis=1) < 100).mean() >= 0.8, after.max(axis=1)
+    # ... and they do not come back (before one definition of hostile, ISIS-held and ungoverned
+    # Damascus drew them back after week 12 in 17 of 20 runs, peaks of 1,690 on average).
+    assert (year[:, 3:] < 100).mean() >= 0.8, (year[:, 3:] < 100).mean()
+    assert year[:, 12:].mean() < 50, year[:, 12:].mean()
     # Before issue 11 (both mechanisms off) they stayed: hundreds on average.
     off = {**DECEMBER_2024, "mechanisms.iran_interests": False}
     off_syria, _, _ = _hostile_weeks({**off, "mechanisms.hostile_resistance": False})
@@ -219,9 +224,10 @@ def test_the_timeline_sets_confrontation_and_us_restraint_by_date(base):
 
 def test_the_sign_of_intelligence_sharing_depends_on_efficiency_and_leaks():
     und = lambda out: out.infiltrations_undetected_total  # noqa: E731
-    off, _ = batch({"mechanisms.intel_sharing": False}, weeks=20)
-    helps, _ = batch({"intel_efficiency": 0.5, "intel_leak": 0.0}, weeks=20)
-    leaks, _ = batch({"intel_efficiency": 0.0, "intel_leak": 0.5}, weeks=20)
+    # 30 seeds: counts of a dozen a run; at 20 seeds p sat at 0.002-0.013 depending on the path.
+    off, _ = batch({"mechanisms.intel_sharing": False}, seeds=30, weeks=20)
+    helps, _ = batch({"intel_efficiency": 0.5, "intel_leak": 0.0}, seeds=30, weeks=20)
+    leaks, _ = batch({"intel_efficiency": 0.0, "intel_leak": 0.5}, seeds=30, weeks=20)
     lower(und(helps), und(off), 0.7)  # efficient and tight: fewer get through
     lower(und(off), und(leaks), 0.9)  # no efficiency, leaky: more get through
     m0 = EscalationModel(rng=0, intel_efficiency=0.0, intel_leak=0.0)

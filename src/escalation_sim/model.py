@@ -336,10 +336,7 @@ class EscalationModel(Model):
             population_direction=np.divide(
                 w.population, norm, out=np.zeros_like(w.population), where=norm > 0
             ),
-            hostile_holders=resistance.hostile_holders(
-                self.relations,
-                frozenset(a for a, actor in actors.items() if actor.kind == "insurgent"),
-            ),
+            hostile_holders=resistance.hostile_holders(self.relations),
             iran_stake_norm=float(
                 sum(
                     f.strength

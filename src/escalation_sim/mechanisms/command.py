@@ -21,9 +21,11 @@ intensity ``iran_launch_intensity``.
 stake, ``min(1, (1 - regime_loss) / iran_ally_floor) x (1 - iran_route_weight x (1 - ground))``
 (the ally still standing, the land route open; ground from the supply phase), and a memory of its
 forces' losses in Syria (half-life ``iran_loss_half_life``) weighs against the whole with
-``iran_loss_aversion``. A shrine a hostile actor holds is lost, not defended; a force on its own
-inclination whose target is no longer left to defend (``model.defendable``: regions the regime's
-side holds, threatened shrines no hostile actor holds) comes home.
+``iran_loss_aversion``. A shrine is lost, not defended, when a hostile actor holds it or it is
+ungoverned next to a hostile actor's ground (one definition with the resistance phase:
+``resistance.hostile_holder`` and ``resistance.hostile_vacuum``; HTS and ISIS for Iran and its
+militias); a force on its own inclination whose target is no longer left to defend
+(``model.defendable``: regions the regime's side holds, threatened shrines not lost) comes home.
 
 **Compliance** (7, ``militia_autonomy``). Each expeditionary or launcher force weighs every
 commander c it has a link to: ``pull_c = strength_c (1 - autonomy_c) (1 - affinity_weight x
@@ -39,6 +41,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from escalation_sim.mechanisms.resistance import hostile_holder, hostile_vacuum
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -99,12 +103,15 @@ def update_iran(model: EscalationModel) -> None:
     regime_loss = max(0.0, 1.0 - model.regime_effective() / initial)
     interests = model.mech["iran_interests"]
     iran_id = model.roles["iran"]
-    hostile = model.constants.hostile_holders.get(iran_id, frozenset())
 
     update_shrine_threat(model)
     threatened = model.threatened_shrines
-    if interests:  # a shrine a hostile actor holds is lost, not defended
-        model.rally_shrines = [r for r in threatened if ctrl[r] not in hostile]
+    if interests:  # a shrine hostile-held, or an ungoverned one next to them: lost
+        model.rally_shrines = [
+            r
+            for r in threatened
+            if hostile_holder(model, r, iran_id) is None and not hostile_vacuum(model, r, iran_id)
+        ]
     else:
         model.rally_shrines = list(threatened)
 
@@ -177,7 +184,7 @@ def update_shrine_threat(model: EscalationModel) -> None:
     ``threat <- min(1, threat x 2^(-1 / shrine_threat_half_life) + shrine_advance_threat x
     (regions at or next to the shrine that a hostile actor took since last week) +
     shrine_attack_threat x (ISIS attacks in the shrine's region last week))``. Hostile: the
-    holders hostile to Iran (``resistance.hostile_holders``: HTS in 2024) and ISIS. A shrine
+    holders hostile to Iran (``resistance.hostile_holders``: HTS and ISIS in 2024). A shrine
     counts as threatened while its threat is at least ``shrine_threat_min``; ``shrine_threat`` is
     the largest such threat (0 with ``shrine_defence`` off), ``threatened_shrines`` the shrines,
     most threatened first.
@@ -185,7 +192,7 @@ def update_shrine_threat(model: EscalationModel) -> None:
     w, p = model.world, model.p
     ctrl, last = model.regions.controller, model.last_controller
     isis = model.roles["isis"]
-    hostile = model.constants.hostile_holders.get(model.roles["iran"], frozenset()) | {isis}
+    hostile = model.constants.hostile_holders.get(model.roles["iran"], frozenset())
     attacks: dict[int, int] = {}
     for event in reversed(model.events):
         if event[0] < model.steps - 1:

@@ -12,7 +12,8 @@ them on a date, and a sweep can vary them:
   interdiction of Iranian convoys (``supply``), no security strength.
 * ``sdf_status``: the standing of the US-backed rebel movements (the SDF: rebels with an alliance
   link to the US), as a share of their strength as placed; 1 = intact and US-backed, 0 =
-  dissolved. Applied to their forces as for the US contingents.
+  dissolved. Applied to their forces as for the US contingents; the detention phase also caps
+  the guards of the facilities the SDF holds at their week-0 level x ``sdf_status``.
 * ``coalition_air_support``: multiplies the coalition's air and intelligence support wherever it
   applies (counter-terrorism's coalition bonus and decapitation strikes; ``violence``), 1 = the
   2024 level, 0 = none.

@@ -7,8 +7,11 @@ took Iraqi detainees into its own prisons in batches. Each prison and camp
 
 * **Guards** (``guard_dynamics``): at a facility the SDF holds (its holder is an actor of kind
   rebel other than the ``hts`` role's) guards fall by a share ``sdf_guard_loss`` a week (0 by
-  default: a timeline sets it for an SDF status shock); everywhere guards recover towards their
-  week-0 level, g <- g + ``guard_recovery_rate`` (g0 - g). A collapse of the Syrian regime
+  default: a timeline sets it for an SDF status shock), and their level is capped by the SDF's
+  standing (``sdf_status``, ``context``): g <= g0 x sdf_status, so a dissolved SDF (0) guards
+  nothing and its prisons leak at the full escape rate. Everywhere guards recover towards their
+  level, g <- g + ``guard_recovery_rate`` (g_max - g), with g_max = g0 x sdf_status at SDF-held
+  facilities and g0 elsewhere (at sdf_status = 1 exactly as before). A collapse of the Syrian regime
   (``syria.collapse``) cuts the guards of the facilities the regime holds, and only those, by a
   share s x ``collapse_guard_loss``.
 * **Flows** (``detention_flows``): each week ``repatriation_rate`` Iraqi residents leave the
@@ -64,11 +67,19 @@ def sdf_held(model: EscalationModel) -> np.ndarray:
 
 
 def guards(model: EscalationModel) -> None:
-    """SDF-held guards erode by ``sdf_guard_loss``; all recover towards their week-0 level."""
+    """SDF-held guards are capped by ``sdf_status`` and erode; all recover towards their level.
+
+    The level is the week-0 guards, times ``sdf_status`` at SDF-held facilities.
+    """
     p, det = model.p, model.detention
+    level = det.guards_full
+    status = float(p.sdf_status)
+    if status < 1:  # a weakened or dissolved SDF guards its prisons less, or not at all
+        level = np.where(sdf_held(model), det.guards_full * status, det.guards_full)
+        det.guards = np.minimum(det.guards, level)
     if p.sdf_guard_loss > 0:
         det.guards = np.where(sdf_held(model), det.guards * (1 - p.sdf_guard_loss), det.guards)
-    gap = np.maximum(det.guards_full - det.guards, 0.0)
+    gap = np.maximum(level - det.guards, 0.0)
     det.guards = det.guards + p.guard_recovery_rate * gap
 
 
