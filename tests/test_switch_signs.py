@@ -48,7 +48,9 @@ def test_iraq_balancing_moves_iraq_towards_the_us_after_a_collapse():
 
 
 def test_shrine_defence_sends_militias_to_syria():
-    (_, on), (_, off) = arms("shrine_defence", {})
+    # A partial collapse: HTS advances on the shrines while the regime, Iran's ally, survives.
+    # (At defaults Iran's orders already send militias, and the shrines add less: p ~ 0.015.)
+    (_, on), (_, off) = arms("shrine_defence", {"syria_collapse": 0.6})
     greater(
         weekly_mean(on, "militia_fighters_syria"), weekly_mean(off, "militia_fighters_syria"), 1.2
     )
