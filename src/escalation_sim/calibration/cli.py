@@ -20,7 +20,7 @@ def _date(text: str) -> dt.date:
 def add_calibrate(sub: argparse._SubParsersAction) -> None:
     """Register ``escalation-sim calibrate``."""
     from escalation_sim.cli import positive_int
-    from escalation_sim.experiments.cluster import add_cluster_options
+    from escalation_sim.experiments.cluster_options import add_cluster_options
 
     p = sub.add_parser(
         "calibrate",
