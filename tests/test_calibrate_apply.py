@@ -137,3 +137,17 @@ def test_value_outside_the_files_range_is_refused(
     assert main(["apply-calibration", str(results), "--scenario", str(path)]) == 2
     err = _one_error(capsys)
     assert "parameters.ct_rate.value" in err and "outside" in err
+
+
+def test_medians_at_a_priors_edge_are_flagged(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from escalation_sim.calibration.apply import _edge, calibrated_values
+
+    assert _edge(0.19, 0.01, 0.2) is not None and "top tenth" in str(_edge(0.19, 0.01, 0.2))
+    assert _edge(6.5, 6.0, 18.0) is not None and _edge(1.0, 0.5, 1.5) is None
+    path = _copy(tmp_path)
+    assert main(["apply-calibration", str(results), "--scenario", str(path), "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    for v in calibrated_values(results)[0]:
+        assert (f"warning: {v.name}: " in err) == (v.edge is not None)

@@ -40,6 +40,9 @@ class Calibrated:
     name: str
     value: float | int
     source: str
+    #: Set when the median lies in the outer tenth of the prior: the prior, not the record,
+    #: may have set it.
+    edge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,20 @@ def calibrated_values(
             f"record {start} to {until}, run {run_day}; prior {_num(lo)} to {_num(hi)} "
             "(docs/calibration.md)"
         )
-        out.append(Calibrated(name, _round(med, name in ints), source))
+        out.append(Calibrated(name, _round(med, name in ints), source, _edge(med, lo, hi)))
     return out, meta
+
+
+def _edge(median: float, lo: float, hi: float) -> str | None:
+    """A warning when ``median`` is within a tenth of the prior's width from one of its ends."""
+    share = (median - lo) / (hi - lo) if hi > lo else 0.5
+    if 0.1 <= share <= 0.9:
+        return None
+    end = "top" if share > 0.9 else "bottom"
+    return (
+        f"median {_num(median)} is in the {end} tenth of its prior {_num(lo)} to {_num(hi)}: "
+        "widen the prior and rerun the calibration before trusting it"
+    )
 
 
 def _table_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
@@ -228,10 +243,12 @@ def apply_calibration(
     names: list[str] | None = None,
     *,
     write: bool = True,
-) -> list[Change]:
+) -> tuple[list[Change], list[Calibrated]]:
     """Write a finished calibration's posterior medians into scenario files (module docstring).
 
     Every file is edited and validated before any is written, so a refusal changes nothing.
+    Returns the changes, one per parameter and file, and the values written (with their
+    ``edge`` warnings).
 
     Raises:
         ConfigError: see ``calibrated_values`` and ``apply_to_text``; a missing file; a result
@@ -264,4 +281,4 @@ def apply_calibration(
         for path, text, new_text in edited:
             if new_text != text:
                 atomic_write(path, lambda p, t=new_text: p.write_text(t, encoding="utf-8"))
-    return changes
+    return changes, values

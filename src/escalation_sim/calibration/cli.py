@@ -176,12 +176,15 @@ def cmd_apply_calibration(args: argparse.Namespace) -> int:
     """Apply, then print one line per parameter and file: old -> new."""
     from escalation_sim.calibration.apply import apply_calibration
 
-    changes = apply_calibration(
+    changes, values = apply_calibration(
         args.results, args.scenario, args.parameters, write=not args.dry_run
     )
     for c in changes:
         what = f"{c.old} -> {c.new}" if c.changed else f"{c.new} (value unchanged)"
         print(f"{c.path}: {c.name} {what}")
+    for v in values:
+        if v.edge:
+            print(f"warning: {v.name}: {v.edge}", file=sys.stderr)
     if args.dry_run:
         print("dry run: nothing written")
     return 0
