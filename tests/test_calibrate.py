@@ -152,7 +152,8 @@ def test_no_target_uses_the_record_on_or_after_the_cutoff(monkeypatch) -> None:
 
 def test_priors_from_the_scenario() -> None:
     cal = resolve_calibration(TINY)
-    assert cal.priors["attack_rate"][:2] == pytest.approx((0.025, 0.075))
+    v = cal.scenario.parameters["attack_rate"].value  # 0.05 until a calibration is applied
+    assert cal.priors["attack_rate"][:2] == pytest.approx((0.5 * v, 1.5 * v))
     full = resolve_calibration(
         cal.config.model_copy(update={"parameters": "assumption"}), source="t"
     )

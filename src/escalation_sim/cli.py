@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from escalation_sim.calibration.cli import add_calibrate
+from escalation_sim.calibration.cli import add_apply_calibration, add_calibrate
 from escalation_sim.check import add_check
 from escalation_sim.errors import ConfigError
 from escalation_sim.experiments import limits as lim
@@ -292,6 +292,7 @@ COMMANDS.append(add_viz)
 COMMANDS.append(add_check)  # validate a file without running it (escalation_sim.check)
 COMMANDS += [add_sweep, add_report, add_discover]  # experiments in batch (experiments/)
 COMMANDS.append(add_calibrate)  # calibration against the record (calibration/)
+COMMANDS.append(add_apply_calibration)  # its posterior medians into scenario files
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@
 waves of history matching with Gaussian-process emulators on the sweep executors with a
 resumable store (``engine``), writes the posterior ensemble and its diagnostics (``report``),
 and, with a hold-out window, scores the prediction of the following years (``holdout``).
+``escalation-sim apply-calibration DIR --scenario FILE`` writes the posterior medians into
+scenario files (``apply``).
 ``docs/calibration.md`` describes the method and the config. Python::
 
     from escalation_sim.calibration import calibrate, resolve_calibration
@@ -33,6 +35,7 @@ _EXPORTS = {
     "CutoffError": "targets",
     "build_targets": "targets",
     "check_before_cutoff": "targets",
+    "apply_calibration": "apply",
     "run_holdout": "holdout",
     "write_report": "report",
 }

@@ -26,6 +26,7 @@ gives the same posterior serially, on two workers, or killed and resumed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -497,6 +498,8 @@ class Calibrator:
             "seeds": self.cfg.seeds.model_dump(),
             "errors": self.cfg.errors.model_dump(),
             "identity_hash": self.cal.identity_hash(),
+            # The day the posterior was written (apply-calibration cites it); not in the hash.
+            "finished": dt.datetime.now(dt.UTC).date().isoformat(),
             "summary": stats,
             "file": POSTERIOR,
         }
