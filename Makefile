@@ -45,9 +45,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 # -v: each test's name as it runs (tests/conftest.py announces the slow notebook and browser
-# tests); --durations: the ten slowest at the end.
+# tests); --durations: the ten slowest at the end. -n: the test files are shared among
+# TEST_WORKERS processes (pytest-xdist; whole files, so a file's cached runs are made once);
+# TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest -v --durations=10
+	$(BIN)/python -m pytest -v --durations=10 -n $(TEST_WORKERS) --dist loadfile
 
 # Each benchmark writes its JSON into benchmarks/out/; results.py gathers them into
 # benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 9 minutes

@@ -56,9 +56,9 @@ def with_timeline(base, *entries):
 
 #: Modules that run long without output: the line printed before their first test.
 SLOW_MODULES = {
-    "test_notebooks.py": "running the {n} notebook tests: each notebook executes top to bottom on "
+    "test_notebooks.py": "running {the} notebook tests: each notebook executes top to bottom on "
     "a fresh kernel (about {seconds} s in all; nothing prints until each ends)",
-    "test_viz_browser.py": "running the {n} browser tests: the browser view in headless Chromium "
+    "test_viz_browser.py": "running {the} browser tests: the browser view in headless Chromium "
     "(about {seconds} s in all)",
 }
 #: Wall-clock seconds of each slow module, measured with --durations on 2 busy cores.
@@ -77,7 +77,10 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) 
     module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
     if module in SLOW_MODULES and module not in _announced:
         _announced.add(module)
-        line = SLOW_MODULES[module].format(n=_slow_counts[module], seconds=SLOW_SECONDS[module])
+        # Under pytest-xdist the process that prints has collected nothing: no count then.
+        n = _slow_counts[module]
+        the = f"the {n}" if n else "the"
+        line = SLOW_MODULES[module].format(the=the, seconds=SLOW_SECONDS[module])
         reporter = _CONFIG[0].pluginmanager.get_plugin("terminalreporter") if _CONFIG else None
         if reporter is not None:
             reporter.ensure_newline()
