@@ -28,17 +28,18 @@ def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> No
     size = int(model.p.isis_cell_size)
     # The smallest cell here of that origin, below full size (the first of equals, in the order
     # the region holds them).
-    smallest: IsisCell | None = None
-    least = float(size)
-    for c in model.space[region].agents:
-        if c.__class__ is IsisCell and c.iraqi == iraqi:
-            s = c.strength
-            if s < least:
-                smallest, least = c, s
-    if smallest is not None:
-        take = min(n, size - int(least))
-        smallest.add_fighters(take)
-        n -= take
+    # Read from the cell table's columns: a strength property per cell dominated this phase.
+    table = model.cell_table
+    cells = [c for c in model.space[region].agents if c.__class__ is IsisCell]
+    if cells:
+        rows = np.fromiter((c._row for c in cells), dtype=np.int64, count=len(cells))
+        strength = table.strength[rows]
+        open_ = np.flatnonzero((table.iraqi[rows] == iraqi) & (strength < size))
+        if len(open_):
+            k = open_[np.argmin(strength[open_])]  # the first of equals
+            take = min(n, size - int(strength[k]))
+            cells[k].add_fighters(take)
+            n -= take
     isis_aff = model.actors[model.roles["isis"]].affinity
     while n > 0:
         take = min(n, size)
