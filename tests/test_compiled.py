@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
 from escalation_sim.kernels.sums import pairwise_sum, python_sum
 
 HELPER = Path(__file__).with_name("compiled_helpers.py")
@@ -36,7 +37,12 @@ def test_python_sum_adds_as_python_does():
 def _hashes(disable_jit: bool) -> list[str]:
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1" if disable_jit else "0"}
     out = subprocess.run(
-        [sys.executable, str(HELPER)], env=env, capture_output=True, text=True, check=True, timeout=300
+        [sys.executable, str(HELPER)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     jit, *hashes = out.stdout.split()
     assert jit == ("plain" if disable_jit else "compiled")
