@@ -27,19 +27,25 @@ def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> No
         return
     size = int(model.p.isis_cell_size)
     # The smallest cell here of that origin, below full size (the first of equals, in the order
-    # the region holds them).
-    # Read from the cell table's columns: a strength property per cell dominated this phase.
+    # the region holds them): found in the cell table's columns, since a scan of the region's
+    # agents dominated this phase; the region's order is read only to break a tie.
     table = model.cell_table
-    cells = [c for c in model.space[region].agents if c.__class__ is IsisCell]
-    if cells:
-        rows = np.fromiter((c._row for c in cells), dtype=np.int64, count=len(cells))
-        strength = table.strength[rows]
-        open_ = np.flatnonzero((table.iraqi[rows] == iraqi) & (strength < size))
-        if len(open_):
-            k = open_[np.argmin(strength[open_])]  # the first of equals
-            take = min(n, size - int(strength[k]))
-            cells[k].add_fighters(take)
-            n -= take
+    n_rows = table.size
+    strength = table.strength[:n_rows]
+    open_ = np.flatnonzero(
+        (table.region[:n_rows] == region) & (table.iraqi[:n_rows] == iraqi) & (strength < size)
+    )
+    if len(open_):
+        least = strength[open_].min()
+        tied = open_[strength[open_] == least].tolist()
+        if len(tied) == 1:
+            smallest = table.agent(tied[0])
+        else:
+            here = model.space[region].agents
+            smallest = here[min(here.index(table.agent(row)) for row in tied)]
+        take = min(n, size - int(least))
+        smallest.add_fighters(take)
+        n -= take
     isis_aff = model.actors[model.roles["isis"]].affinity
     while n > 0:
         take = min(n, size)
