@@ -144,11 +144,12 @@ def _attack_targets(
     force_row: list[int] = []
     force_distance: list[float] = []
     labels: dict[int, list[str]] = {}
+    force_region = model.force_table.region[: model.force_table.size]
     for r in dict.fromkeys(where.tolist()):
         civilians = cache.get((r, exponent))
         if civilians is None:  # populations and affinities do not change during a run
             civilians = cache[(r, exponent)] = _civilian_targets(model, r, exponent)
-        forces = [a for a in model.space[r].agents if isinstance(a, ArmedForce)]
+        forces = _forces_in(model, r, force_region)
         civilian_at[r], n_civilians[r] = len(civilian_weight), len(civilians[0])
         force_at[r], n_forces[r] = len(force_row), len(forces)
         civilian_weight.extend(civilians[1])
@@ -176,6 +177,17 @@ def _attack_targets(
         labels[r][k] if k >= 0 else "civilians"
         for r, k in zip(where.tolist(), chosen.tolist(), strict=True)
     ]
+
+
+def _forces_in(model: EscalationModel, region: int, force_region: np.ndarray) -> list[ArmedForce]:
+    """The forces in a region, in the order the region holds them (from the force table's rows:
+    a scan of the region's agents, ISIS cells and all, cost more than the attacks)."""
+    table = model.force_table
+    forces = [table.agent(row) for row in np.flatnonzero(force_region == region).tolist()]
+    if len(forces) > 1:
+        here = model.space[region].agents
+        forces.sort(key=here.index)
+    return forces
 
 
 def _civilian_targets(
