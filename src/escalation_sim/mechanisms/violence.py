@@ -180,8 +180,11 @@ def _attack_targets(
 
 
 def _forces_in(model: EscalationModel, region: int, force_region: np.ndarray) -> list[ArmedForce]:
-    """The forces in a region, in the order the region holds them (from the force table's rows:
-    a scan of the region's agents, ISIS cells and all, cost more than the attacks)."""
+    """The forces in a region, in the order the region holds them.
+
+    From the force table's rows: a scan of the region's agents, ISIS cells and all, cost more
+    than the attacks.
+    """
     table = model.force_table
     forces = [table.agent(row) for row in np.flatnonzero(force_region == region).tolist()]
     if len(forces) > 1:
