@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from escalation_sim.kernels.attacks import attack_targets
+from escalation_sim.kernels.cells import smallest_open_cells
 
 _warm = False
 
@@ -38,5 +39,6 @@ def warm_up() -> float:
         np.ones(1),
         np.ones(1),
     )
+    smallest_open_cells(one_int, np.zeros(1, dtype=bool), np.ones(1), np.zeros(1, dtype=bool), 2.0)
     _warm = True
     return time.perf_counter() - start
