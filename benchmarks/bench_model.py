@@ -12,7 +12,12 @@ machine getting busier favours neither): Mesa's own ``virus_on_network`` example
 example's default parameters, stepped as many times. ``ratio`` above 1 means this model does more
 agent-steps per second than the example.
 
-Also reported: the seconds of a default two-year run (median and slowest), building the model,
+Also reported: the 2013-2019 hindcast (``hindcast_2013``, 365 weeks, about a thousand agents, on
+the lean path that sweeps and calibration use): seconds per run and its agent-steps per second
+against the same virus_on_network runs; the first call's compile time of the numba kernels
+(``escalation_sim.kernels.compiled.warm_up``), timed apart and before any run, as a sweep worker
+pays it once; whether the kernels ran compiled (``NUMBA_DISABLE_JIT=1`` runs them as Python).
+And: the seconds of a default two-year run (median and slowest), building the model,
 an empty Mesa model stepped as often (Mesa's own overhead), and where a step's time goes, phase
 by phase. ``python benchmarks/profile_model.py`` gives a full profile (pyinstrument).
 
@@ -33,6 +38,8 @@ from mesa.examples.basic.virus_on_network.model import VirusOnNetwork
 
 import escalation_sim.model as model_module
 from escalation_sim import EscalationModel
+from escalation_sim.kernels.attacks import attack_targets
+from escalation_sim.kernels.compiled import warm_up
 from escalation_sim.mechanisms import PHASES, Phase
 
 WEEKS = 104
@@ -45,6 +52,13 @@ def time_default(seed: int) -> dict:
     build = time.perf_counter() - start
     seconds, agent_steps = step_through(model, WEEKS)
     return {"build": build, "seconds": seconds, "agent_steps": agent_steps}
+
+
+def time_hindcast(seed: int) -> dict:
+    """A lean run of the 2013-2019 hindcast over its full horizon."""
+    model = EscalationModel("hindcast_2013", rng=seed, lean=True)
+    seconds, agent_steps = step_through(model, int(model.spec.meta.weeks))
+    return {"seconds": seconds, "agent_steps": agent_steps}
 
 
 def time_virus(seed: int) -> dict:
@@ -98,14 +112,17 @@ def main() -> dict:
     ap.add_argument("out", nargs="?", type=Path, help="write the figures here as JSON")
     ap.add_argument("--repeats", type=int, default=7, help="runs of each model (median)")
     args = ap.parse_args()
+    compile_seconds = warm_up()  # the first call compiles the kernels: timed apart, once
     time_default(0), time_virus(0)  # warm up (imports, caches)
-    ours, virus = [], []
+    ours, virus, hindcast = [], [], []
     for seed in range(args.repeats):
         ours.append(time_default(seed))
         virus.append(time_virus(seed))
+        hindcast.append(time_hindcast(seed))
     ours_rate = statistics.median(r["agent_steps"] / r["seconds"] for r in ours)
     virus_rate = statistics.median(r["agent_steps"] / r["seconds"] for r in virus)
     run_seconds = [r["seconds"] for r in ours]
+    hindcast_rate = statistics.median(r["agent_steps"] / r["seconds"] for r in hindcast)
     result = {
         "weeks": WEEKS,
         "repeats": args.repeats,
@@ -124,6 +141,15 @@ def main() -> dict:
             "us_per_agent_step": 1e6 / virus_rate,
         },
         "ratio_agent_steps_per_second_default_over_virus": ours_rate / virus_rate,
+        "hindcast": {
+            "weeks": 365,
+            "agents_mean": statistics.mean(r["agent_steps"] / 365 for r in hindcast),
+            "run_seconds_median": statistics.median(r["seconds"] for r in hindcast),
+            "agent_steps_per_second": hindcast_rate,
+        },
+        "ratio_agent_steps_per_second_hindcast_over_virus": hindcast_rate / virus_rate,
+        "compiled": hasattr(attack_targets, "signatures"),
+        "compile_seconds": compile_seconds,
         "run_seconds_median": statistics.median(run_seconds),
         "run_seconds_max": max(run_seconds),
         "build_seconds_median": statistics.median(r["build"] for r in ours),

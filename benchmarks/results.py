@@ -114,6 +114,7 @@ def model_section(m: dict) -> tuple[list[str], list[list]]:
         "(Mesa agents); the recruitment rule's representative recruits (200 per region) are "
         "numpy arrays and are not counted.",
         "",
+        *_hindcast_lines(m),
         f"A default two-year run: {f(m['run_seconds_median'], 3)} s (slowest "
         f"{f(m['run_seconds_max'], 3)} s), {f(m['ms_per_week'], 3)} ms a week; building the "
         f"model {f(1000 * m['build_seconds_median'], 1)} ms; an empty Mesa model stepped as "
@@ -131,12 +132,32 @@ def model_section(m: dict) -> tuple[list[str], list[list]]:
     ]
     aims = [
         [
-            "model: agent-steps/s at least virus_on_network's (ratio ≥ 1)",
+            "model: agent-steps/s at least twice virus_on_network's (ratio ≥ 2)",
             f"{ratio:.2f}",
-            aim(ratio >= 1),
+            aim(ratio >= 2),
         ]
     ]
     return lines, aims
+
+
+def _hindcast_lines(m: dict) -> list[str]:
+    """The hindcast run and the kernels' compile time (absent from older model_speed.json)."""
+    h = m.get("hindcast")
+    if h is None:
+        return []
+    ratio = m["ratio_agent_steps_per_second_hindcast_over_virus"]
+    how = "compiled (numba)" if m["compiled"] else "as plain Python (NUMBA_DISABLE_JIT=1)"
+    return [
+        f"The 2013-2019 hindcast on the lean path ({h['weeks']} weeks, "
+        f"{f(h['agents_mean'], 0)} agents on average): **{f(h['run_seconds_median'], 3)} s a "
+        f"run**, {f(h['agent_steps_per_second'])} agent-steps / s, **{ratio:.2f}** times "
+        "virus_on_network's.",
+        "",
+        f"Kernels ran {how}; compiling them on the first call took "
+        f"**{f(m['compile_seconds'], 2)} s**, once per process (a sweep worker compiles in its "
+        "initialiser), outside every run's time.",
+        "",
+    ]
 
 
 def scaling_section(s: dict) -> tuple[list[str], list[list]]:

@@ -494,6 +494,25 @@ class EscalationModel(Model):
             )
         )
 
+    def record_events(
+        self,
+        regions: np.ndarray,
+        actor: str,
+        deaths: np.ndarray,
+        targets: list[str],
+        kind: str = "attack",
+    ) -> None:
+        """Record several events at once, in order (as ``record_event`` one at a time)."""
+        if not len(targets):
+            return
+        if self._event_date[0] != self.steps:
+            self._event_date = (self.steps, self.date)
+        week, date, ids = self.steps, self._event_date[1], self.world.ids
+        self.events.extend(
+            (week, date, ids[r], actor, kind, target, d)
+            for r, d, target in zip(regions.tolist(), deaths.tolist(), targets, strict=True)
+        )
+
     def timeseries(self) -> pd.DataFrame:
         """Weekly outcomes so far: one row per week (week 0 is the initial state)."""
         if self.recorder is not None:

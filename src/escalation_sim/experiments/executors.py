@@ -117,6 +117,9 @@ class SerialExecutor(Executor):
     name = "serial"
 
     def map_unordered(self, fn, tasks, *, stop=None):  # noqa: D102  (see the base class)
+        from escalation_sim.kernels.compiled import warm_up
+
+        warm_up()  # compile the kernels once, before the first run (not in its time)
         for task in tasks:
             if stop is not None and stop.is_set():
                 return
@@ -248,10 +251,12 @@ def make_executor(workers: int | None = None) -> Executor:
 
 
 def _init_worker() -> None:
-    """Leave stop signals to the parent, and die with the parent (fork server or sweep)."""
+    """Leave stop signals to the parent, die with it, and compile the kernels once per worker."""
     from escalation_sim.experiments.lifeline import die_with_parent
+    from escalation_sim.kernels.compiled import warm_up
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
     die_with_parent(watchdog=True)
+    warm_up()

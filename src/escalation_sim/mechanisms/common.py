@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce, IsisCell
+from escalation_sim.kernels.cells import smallest_open_cells
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -23,28 +24,60 @@ def add_recruits(model: EscalationModel, region: int, n: int, iraqi: bool) -> No
     Cells do not grow beyond ``isis_cell_size``; a clandestine network grows by more cells, not
     by larger ones.
     """
-    if n <= 0:
-        return
+    want = np.zeros(model.world.n, dtype=bool)
+    want[region] = iraqi
+    add_recruits_to_regions(model, np.array([region]), np.array([n]), want)
+
+
+def add_recruits_to_regions(
+    model: EscalationModel, regions: np.ndarray, n: np.ndarray, iraqi: np.ndarray
+) -> None:
+    """``add_recruits`` for several regions in turn (``n[i]`` fighters in ``regions[i]``).
+
+    ``iraqi``: per region (all the world's), the origin of its recruits. The smallest open cell
+    of each region is found in one compiled pass over the cell table (``kernels.cells``), before
+    any is topped up: a region's recruits touch only its own cells.
+    """
     size = int(model.p.isis_cell_size)
-    # The smallest cell here of that origin, below full size (the first of equals, in the order
-    # the region holds them).
-    smallest: IsisCell | None = None
-    least = float(size)
-    for c in model.space[region].agents:
-        if c.__class__ is IsisCell and c.iraqi == iraqi:
-            s = c.strength
-            if s < least:
-                smallest, least = c, s
-    if smallest is not None:
-        take = min(n, size - int(least))
-        smallest.add_fighters(take)
-        n -= take
+    table = model.cell_table
+    compactions = table.compactions
+    rows, tied = smallest_open_cells(
+        table.region[: table.size],
+        table.iraqi[: table.size],
+        table.strength[: table.size],
+        iraqi,
+        float(size),
+    )
     isis_aff = model.actors[model.roles["isis"]].affinity
-    while n > 0:
-        take = min(n, size)
-        cell = IsisCell(model, float(take), iraqi=iraqi, affinity=isis_aff)
-        cell.move_to(model.space[region])
-        n -= take
+    for r, k in zip(regions.tolist(), n.tolist(), strict=True):
+        if k <= 0:
+            continue
+        row = int(rows[r])
+        if row >= 0:
+            # The first of equals in the order the region holds them, as a scan would find.
+            smallest = table.agent(row) if not tied[r] else _first_of_equals(model, r, row)
+            take = min(k, size - int(table.strength[row]))
+            smallest.add_fighters(take)
+            k -= take
+        while k > 0:
+            take = min(k, size)
+            cell = IsisCell(model, float(take), iraqi=bool(iraqi[r]), affinity=isis_aff)
+            cell.move_to(model.space[r])
+            k -= take
+    assert table.compactions == compactions  # the rows found above are still the cells'
+
+
+def _first_of_equals(model: EscalationModel, region: int, row: int) -> IsisCell:
+    """Of the cells tied with ``row``'s (region, origin, strength), the region's first."""
+    table = model.cell_table
+    n = table.size
+    tied = np.flatnonzero(
+        (table.region[:n] == region)
+        & (table.iraqi[:n] == table.iraqi[row])
+        & (table.strength[:n] == table.strength[row])
+    )
+    here = model.space[region].agents
+    return here[min(here.index(table.agent(t)) for t in tied.tolist())]
 
 
 def chaos_boost(model: EscalationModel) -> np.ndarray:

@@ -109,12 +109,15 @@ def move_cells(model: EscalationModel) -> None:
     detection = np.append(model.detection, 0.0)
     # Where a cell may go depends only on its region and origin this week: build each choice once.
     choices: dict[tuple[int, bool], tuple[list[int], list[float], list[float]] | None] = {}
-    for row in rows[moving].tolist():
+    movers = rows[moving]
+    # Regions and origins read from the table at once (a cell's move changes only its own row).
+    for row, here, iraqi in zip(
+        movers.tolist(), table.region[movers].tolist(), table.iraqi[movers].tolist(), strict=True
+    ):
         cell = table.agent(row)
-        here = cell.region
-        key = (here, cell.iraqi)
+        key = (here, iraqi)
         if key not in choices:
-            choices[key] = move_choice(model, here, cell.iraqi, score, detection)
+            choices[key] = move_choice(model, here, iraqi, score, detection)
         choice = choices[key]
         if choice is None:
             continue

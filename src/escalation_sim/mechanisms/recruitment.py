@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.kernels.civil_violence import arrest_probability, grievance, is_active
-from escalation_sim.mechanisms.common import add_recruits, chaos_boost, shia_militia
+from escalation_sim.mechanisms.common import add_recruits_to_regions, chaos_boost, shia_militia
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -79,8 +79,8 @@ def step(model: EscalationModel) -> None:
     mean[w.external] = 0.0
     recruits = model.rng.poisson(mean)
     model.regions.recruits += recruits
-    for r in np.flatnonzero(recruits):
-        add_recruits(model, int(r), int(recruits[r]), iraqi=bool(w.is_iraq[r]))
+    where = np.flatnonzero(recruits)
+    add_recruits_to_regions(model, where, recruits[where], w.is_iraq)
     model.counts.recruits_iraq += int(recruits[w.is_iraq].sum())
     model.counts.recruits_syria += int(recruits[w.is_syria].sum())
 

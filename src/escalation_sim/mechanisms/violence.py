@@ -32,13 +32,13 @@ throughout.
 
 from __future__ import annotations
 
-import bisect
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from escalation_sim.agents import ArmedForce
-from escalation_sim.mechanisms.common import chaos_boost, choice_cdf
+from escalation_sim.kernels.attacks import attack_targets
+from escalation_sim.mechanisms.common import chaos_boost
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -111,59 +111,86 @@ def attacks(model: EscalationModel) -> None:
     u = rng.random(total)
     deaths = np.floor(p.attack_deaths_scale * (u ** (-1.0 / (p.deaths_alpha - 1.0)) - 1.0))
     deaths = np.minimum(deaths, p.attack_deaths_max).astype(int)
+    targets = _attack_targets(model, where, deaths, rng)
+    isis = model.roles["isis"]
+    model.record_events(where, isis, deaths, targets)
     counts = model.counts
-    # A region's targets and their chances hold until an attack there hits a force (which
-    # changes the force's strength, never who is there).
-    targets: dict[int, tuple[list[ArmedForce | str], list[float]]] = {}
-    present: dict[int, list[ArmedForce]] = {}
-    for r, d in zip(where.tolist(), deaths.tolist(), strict=True):
-        if r not in targets:
-            if r not in present:
-                present[r] = [a for a in model.space[r].agents if isinstance(a, ArmedForce)]
-            targets[r] = target_chances(model, r, present[r])
-        options, cdf = targets[r]
-        target = options[bisect.bisect_right(cdf, rng.random())] if options else "civilians"
-        if isinstance(target, ArmedForce):
-            target.strength = max(1.0, target.strength - d)
-            label = target.unit_id
-            del targets[r]
-        else:
-            label = target
-        model.record_event(r, model.roles["isis"], d, label)
-        if w.is_iraq[r]:
-            counts.attacks_iraq += 1
-            counts.deaths_iraq += d
-        elif w.is_syria[r]:
-            counts.attacks_syria += 1
-            counts.deaths_syria += d
+    iraq, syria = w.is_iraq[where], w.is_syria[where] & ~w.is_iraq[where]
+    counts.attacks_iraq += int(np.count_nonzero(iraq))
+    counts.deaths_iraq += int(deaths[iraq].sum())
+    counts.attacks_syria += int(np.count_nonzero(syria))
+    counts.deaths_syria += int(deaths[syria].sum())
 
 
-def target_chances(
-    model: EscalationModel,
-    region: int,
-    forces: list[ArmedForce],
-) -> tuple[list[ArmedForce | str], list[float]]:
-    """The targets in a region and the cumulative chance of each (``attacks`` draws from it).
+def _attack_targets(
+    model: EscalationModel, where: np.ndarray, deaths: np.ndarray, rng: np.random.Generator
+) -> list[str]:
+    """Each attack's target label, drawn by the compiled loop (``kernels.attacks``).
 
-    Half the exposure is civilian (split by sect), half the forces present (by strength). The
-    cumulative chances are those ``numpy.random.Generator.choice`` would build from the weights,
-    so one uniform draw picks the same target ``choice`` would. ``forces``: the forces in the
-    region, in the order it holds them.
+    The options of each attacked region are gathered here, once: its civilians by sect and the
+    forces present, in the order the region holds them; half the exposure is civilian (split by
+    sect), half the forces' (by effective strength), each weighed by the sectarian distance to
+    ISIS to the targeting exponent. The uniform draws are taken in one call, one per attack in a
+    region with options, in the order the per-attack loop of the uncompiled model drew them.
     """
     exponent = model.p.sectarian_targeting if model.mech["sunni_syria_backlash"] else 0.0
     cache = model.caches.civilian_targets
-    civilians = cache.get((region, exponent))
-    if civilians is None:  # populations and affinities do not change during a run
-        civilians = cache[(region, exponent)] = _civilian_targets(model, region, exponent)
-    options: list[ArmedForce | str] = list(civilians[0])
-    weights: list[float] = list(civilians[1])
-    security = sum(f.effective for f in forces)
-    for f in forces:
-        options.append(f)
-        weights.append(0.5 * f.effective / max(security, 1e-9) * f.isis_distance**exponent)
-    if not options:
-        return options, []
-    return options, choice_cdf(np.asarray(weights) + 1e-12)
+    n = model.world.n
+    civilian_at = np.zeros(n, dtype=np.int64)
+    n_civilians = np.zeros(n, dtype=np.int64)
+    force_at = np.zeros(n, dtype=np.int64)
+    n_forces = np.zeros(n, dtype=np.int64)
+    civilian_weight: list[float] = []
+    force_row: list[int] = []
+    force_distance: list[float] = []
+    labels: dict[int, list[str]] = {}
+    force_region = model.force_table.region[: model.force_table.size]
+    for r in dict.fromkeys(where.tolist()):
+        civilians = cache.get((r, exponent))
+        if civilians is None:  # populations and affinities do not change during a run
+            civilians = cache[(r, exponent)] = _civilian_targets(model, r, exponent)
+        forces = _forces_in(model, r, force_region)
+        civilian_at[r], n_civilians[r] = len(civilian_weight), len(civilians[0])
+        force_at[r], n_forces[r] = len(force_row), len(forces)
+        civilian_weight.extend(civilians[1])
+        force_row.extend(f._row for f in forces)
+        force_distance.extend(f.isis_distance**exponent for f in forces)
+        labels[r] = [*civilians[0], *(f.unit_id for f in forces)]
+    with_options = n_civilians[where] + n_forces[where] > 0
+    u = rng.random(int(np.count_nonzero(with_options)))
+    table = model.force_table
+    chosen = attack_targets(
+        where,
+        deaths,
+        u,
+        np.array(civilian_weight, dtype=float),
+        civilian_at,
+        n_civilians,
+        np.array(force_row, dtype=np.int64),
+        np.array(force_distance, dtype=float),
+        force_at,
+        n_forces,
+        table.strength,
+        table.cohesion,
+    )
+    return [
+        labels[r][k] if k >= 0 else "civilians"
+        for r, k in zip(where.tolist(), chosen.tolist(), strict=True)
+    ]
+
+
+def _forces_in(model: EscalationModel, region: int, force_region: np.ndarray) -> list[ArmedForce]:
+    """The forces in a region, in the order the region holds them.
+
+    From the force table's rows: a scan of the region's agents, ISIS cells and all, cost more
+    than the attacks.
+    """
+    table = model.force_table
+    forces = [table.agent(row) for row in np.flatnonzero(force_region == region).tolist()]
+    if len(forces) > 1:
+        here = model.space[region].agents
+        forces.sort(key=here.index)
+    return forces
 
 
 def _civilian_targets(
