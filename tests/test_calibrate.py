@@ -22,7 +22,7 @@ from escalation_sim.calibration import build_targets, check_before_cutoff, resol
 from escalation_sim.calibration import targets as targets_mod
 from escalation_sim.calibration.config import LAST_DAY, default_prior, is_assumption
 from escalation_sim.calibration.engine import draw_posterior, read_posterior
-from escalation_sim.calibration.holdout import crps_ensemble, naive_forecasts
+from escalation_sim.calibration.holdout import crps_ensemble, is_rate, naive_forecasts
 from escalation_sim.calibration.targets import CutoffError, TargetSet
 from escalation_sim.cli import main
 from escalation_sim.errors import ConfigError
@@ -201,6 +201,29 @@ def test_crps_and_naive_forecasts() -> None:
     f = naive_forecasts(held, hist).iloc[0]
     assert f["persistence"] == pytest.approx(732.0)  # 2 a day, 366 days
     assert f["trend"] == pytest.approx(1098, rel=0.01)  # 1, 2, then about 3 a day
+
+
+def test_naive_forecasts_keep_a_rate_series_as_a_rate() -> None:
+    # CTC's quarterly average is a rate: persistence over a 17-month period is the last value,
+    # not the value scaled by the periods' lengths.
+    ts = pd.Timestamp
+    pattern = "CTC_KNIGHTS_QAVG incidents Iraq (period)"
+    assert is_rate(pattern) and not is_rate("GED events Iraq (month)")
+    hist = pd.DataFrame(
+        {
+            "pattern": [pattern, pattern],
+            "relation": ["match", "match"],
+            "low": [300.0, 200.0],
+            "start": [ts("2018-01-01"), ts("2019-01-01")],
+            "end": [ts("2018-03-31"), ts("2019-12-31")],
+        }
+    )
+    held = pd.DataFrame(
+        {"pattern": [pattern], "start": [ts("2020-07-01")], "end": [ts("2021-11-30")]}
+    )
+    f = naive_forecasts(held, hist).iloc[0]
+    assert f["persistence"] == pytest.approx(200.0)
+    assert 0 <= f["trend"] < 200.0  # falling from 300 to 200 a quarter
 
 
 def test_rolling_origin_scores_the_held_out_months(tmp_path: Path) -> None:

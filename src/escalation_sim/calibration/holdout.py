@@ -11,6 +11,9 @@ same source key, quantity and country):
 - linear trend: a least-squares line through the series' rates per day against the periods'
   mid-dates (at least two of them), extrapolated to the target's mid-date (at least 0).
 
+A series whose observation operator is already a rate (``per_day``, ``per_quarter``) is
+forecast as that rate, not scaled by the target period's length.
+
 Scores on the ``log(1 + x)`` scale: the CRPS of the ensemble (``crps_ensemble``; of a point
 forecast it is the absolute error), and whether the observed value lies in the ensemble's
 central 90% interval. Only ``match`` targets are scored. ``holdout_until`` is checked like every
@@ -36,6 +39,7 @@ from escalation_sim.calibration.engine import (
 from escalation_sim.calibration.targets import build_targets, check_before_cutoff, transform
 from escalation_sim.experiments.executors import Executor, make_executor
 from escalation_sim.experiments.store import atomic_write
+from escalation_sim.observed import observation as obs_op
 
 HOLDOUT_TAG = 7001
 
@@ -49,6 +53,20 @@ def crps_ensemble(members: np.ndarray, y: float) -> float:
     return float(np.mean(np.abs(x - y)) - 0.5 * np.mean(np.abs(x[:, None] - x[None, :])))
 
 
+#: Operators whose observed value is a rate, not a total over its period.
+_RATE_OPERATORS = frozenset({"per_day", "per_quarter"})
+
+
+def is_rate(pattern: str) -> bool:
+    """Whether a series pattern (``"<source_key> <quantity> ..."``) is observed as a rate."""
+    key, _, rest = pattern.partition(" ")
+    spec = obs_op.COMPARISONS.get(key)
+    if spec is None:
+        return False
+    op = spec.incidents if rest.startswith("incidents") else spec.deaths
+    return op in _RATE_OPERATORS
+
+
 def naive_forecasts(held: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Persistence and linear-trend forecasts of held-out targets (module docstring).
 
@@ -57,14 +75,16 @@ def naive_forecasts(held: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
         history: The calibration window's targets, with their observed ``low``.
     """
     hist = history[history["relation"] == "match"].copy()
-    hist["days"] = (hist["end"] - hist["start"]).dt.days + 1
+    # A rate series keeps its value as the rate (one "day" per period), a total is per day.
+    rate = hist["pattern"].map(is_rate).astype(bool)
+    hist["days"] = np.where(rate, 1, (hist["end"] - hist["start"]).dt.days + 1)
     hist["rate"] = hist["low"] / hist["days"]
     hist["mid"] = hist["start"] + (hist["end"] - hist["start"]) / 2
     groups = {k: g.sort_values("end") for k, g in hist.groupby("pattern")}
     out = []
     for _, r in held.iterrows():
         g = groups.get(r["pattern"])
-        days = (r["end"] - r["start"]).days + 1
+        days = 1 if is_rate(str(r["pattern"])) else (r["end"] - r["start"]).days + 1
         persistence = trend = np.nan
         if g is not None and len(g):
             persistence = float(g["rate"].iloc[-1] * days)
