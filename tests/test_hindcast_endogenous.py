@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from escalation_sim.run import run
 from escalation_sim.scenario.loader import bundled_scenarios, load_scenario
 from escalation_sim.scenario.schema import Scenario, TimelineEntry
 
@@ -79,3 +80,29 @@ def test_the_rules_catch_a_scripted_fall():
     bad = offences(spec.model_copy(update={"timeline": (*spec.timeline, *scripted)}))
     assert len(bad) == 3
     assert "iraq_army_nineveh" in bad[0] and "mosul" in bad[1] and "ct_rate" in bad[2]
+
+
+# Sign tests of the two mechanisms the endogenous hindcast added (docs/ODD.md 7.9 and 5), on the
+# hindcast itself, few seeds with a margin.
+SEEDS = range(4)
+
+
+def _runs(weeks: int, **switches: bool) -> list:
+    overrides = {f"mechanisms.{k}": v for k, v in switches.items()}
+    return [
+        run("hindcast_2013", overrides=overrides, seed=s, weeks=weeks).timeseries for s in SEEDS
+    ]
+
+
+def test_foreign_fighters_grow_isis_in_syria():
+    """With the inflow, ISIS in Syria is larger by the end of 2014 (about 15,000 joined in 2014)."""
+    on = sum(ts["isis_fighters_syria"].iloc[-1] for ts in _runs(104))
+    off = sum(ts["isis_fighters_syria"].iloc[-1] for ts in _runs(104, foreign_fighters=False))
+    assert on > 1.3 * off
+
+
+def test_local_momentum_makes_towns_fall_in_sequence_not_all_at_once():
+    """Theatre-wide fear breaks more garrisons at once than fear that spreads only nearby."""
+    on = sum(ts["isis_towns_iraq"].max() for ts in _runs(120))
+    off = sum(ts["isis_towns_iraq"].max() for ts in _runs(120, local_momentum=False))
+    assert off > on + 4

@@ -165,7 +165,8 @@ def test_hindcast_runs_with_dates_and_its_timeline():
     ts = r.timeseries
     assert str(ts["date"].iloc[0].date()) == "2013-01-01" and len(ts) == 31
     assert str(ts["date"].iloc[30].date()) == "2013-07-30"
-    assert r.model.timeline_log == []  # the first exogenous entry is in 2014
+    # 1 July 2013, foreign fighters into Syria: in the week ending 2 July
+    assert [e["week"] for e in r.model.timeline_log] == [26]
     assert ts["isis_attacks_iraq"].sum() > 0 and ts["isis_fighters_syria"].iloc[-1] > 0
     assert r.model.spec.meta.weeks == 365
 
