@@ -138,6 +138,8 @@ def _signature(mech: str, ts, model: EscalationModel) -> None:
             assert model.sunni_tilt == 0.0 and (ts.isis_attacks_iraq >= 0).all()
         case "militia_backlash" | "isis_outbidding" | "rival_absorption" | "guard_dynamics":
             pass  # each has its own test over seeds below
+        case "local_momentum" | "foreign_fighters":  # tests/test_hindcast_endogenous.py
+            pass  # each has its own test over seeds below
         case "israel_escalation":
             assert ts.israeli_strikes_iraq.sum() == 0 and ts.israeli_strikes_syria.sum() == 0
         case "recruitment":
@@ -167,6 +169,7 @@ OWN_TESTS += ("recruitment", "town_control", "guard_dynamics")  # test_towns, te
 # In this run nobody stands in hostile-held territory; tests/test_iran_mechanisms.py puts forces
 # there and checks the losses and the break-off over seeds.
 OWN_TESTS += ("hostile_resistance",)
+OWN_TESTS += ("local_momentum", "foreign_fighters")  # test_hindcast_endogenous
 
 
 @pytest.mark.parametrize("mech", list(MECHANISMS))

@@ -1,5 +1,7 @@
 """The scenario timeline: validation against the file, application at the start of the week."""
 
+import datetime as dt
+
 import pytest
 from conftest import with_timeline
 
@@ -165,12 +167,16 @@ def test_hindcast_runs_with_dates_and_its_timeline():
     ts = r.timeseries
     assert str(ts["date"].iloc[0].date()) == "2013-01-01" and len(ts) == 31
     assert str(ts["date"].iloc[30].date()) == "2013-07-30"
-    assert [e["week"] for e in r.model.timeline_log] == [29]  # 22 July 2013: week ends 23 July
+    # 1 July 2013, foreign fighters into Syria: in the week ending 2 July
+    assert [e["week"] for e in r.model.timeline_log] == [26]
     assert ts["isis_attacks_iraq"].sum() > 0 and ts["isis_fighters_syria"].iloc[-1] > 0
     assert r.model.spec.meta.weeks == 365
 
 
 def test_hindcast_timeline_applies_cleanly_to_the_end():
     model = EscalationModel("hindcast_2013", rng=0)
-    assert max(model.timeline_due) <= 365
-    assert len(model.spec.timeline) >= 40
+    # Entries after 2019 (the border wall) apply when a run goes on past the 365-week horizon
+    # towards the cutoff, as the calibration's hold-out does: all before 27 November 2024.
+    assert max(model.timeline_due) <= 621
+    assert len(model.spec.timeline) >= 20
+    assert all(e.date is None or e.date < dt.date(2024, 11, 27) for e in model.spec.timeline)

@@ -84,6 +84,10 @@ MECHANISMS: dict[str, str] = {
     "endogenous_cohesion": "The cohesion of the forces holding towns moves with their losses, "
     "pay and corruption, sectarian distance to and legitimacy among the people they garrison, "
     "and ISIS's momentum; in battle, with the enemy's strength",
+    "local_momentum": "ISIS's momentum (towns it took in the last weeks) frightens only the "
+    "garrisons within reach of the towns it took, so towns fall in sequence, not all at once",
+    "foreign_fighters": "Foreign fighters join ISIS in Syria at the rate the record gives "
+    "(exogenous context, set by date; none in the 2024 scenario)",
 }
 
 
@@ -122,7 +126,13 @@ PHASES: tuple[Phase, ...] = (
     Phase(
         "recruitment",
         recruitment.step,
-        ("recruitment", "sunni_syria_backlash", "militia_backlash", "rival_absorption"),
+        (
+            "recruitment",
+            "sunni_syria_backlash",
+            "militia_backlash",
+            "rival_absorption",
+            "foreign_fighters",
+        ),
     ),
     Phase(
         "violence",
@@ -136,7 +146,7 @@ PHASES: tuple[Phase, ...] = (
         ),
     ),
     Phase("escalation", escalation.step, ("israel_escalation",)),
-    Phase("towns", towns.step, ("town_control", "endogenous_cohesion")),
+    Phase("towns", towns.step, ("town_control", "endogenous_cohesion", "local_momentum")),
     Phase("control", control.step, ()),
 )
 

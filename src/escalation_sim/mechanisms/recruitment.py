@@ -30,6 +30,12 @@ rivals compete for the same recruits), and the chaos boost is mechanism 1's
 
 The recruit pool is the population weighted by ISIS's sectarian affinity. Where ISIS rules or
 nobody does, no one is arrested.
+**Foreign fighters** (``foreign_fighters``): each week Poisson(``foreign_fighter_inflow``)
+foreign fighters join ISIS in Syria, spread over the Syrian regions in proportion to the ISIS
+fighters there (recruits travel to the networks that receive them, through Turkey in 2013-15).
+The inflow is exogenous context: set by date from the record (a timeline's ``set_parameter``);
+at 0 (the 2024 scenario) the step draws nothing.
+
 Seed: a Sunni-weighted Syria under HTS "could motivate ISIS to rise again against those Shiite
 militias in Iraq".
 """
@@ -59,6 +65,7 @@ PARAMETERS = (
     "backlash_strength",
     "backlash_norm",
     "sunni_tilt_motivation",
+    "foreign_fighter_inflow",
 )
 
 
@@ -83,6 +90,23 @@ def step(model: EscalationModel) -> None:
     add_recruits_to_regions(model, where, recruits[where], w.is_iraq)
     model.counts.recruits_iraq += int(recruits[w.is_iraq].sum())
     model.counts.recruits_syria += int(recruits[w.is_syria].sum())
+    if model.mech["foreign_fighters"] and p.foreign_fighter_inflow > 0:
+        foreign_fighters(model, fighters)
+
+
+def foreign_fighters(model: EscalationModel, fighters: np.ndarray) -> None:
+    """The week's foreign fighters join ISIS in Syria where its fighters are (docstring)."""
+    w = model.world
+    weight = np.where(w.is_syria & ~w.external, fighters, 0.0)
+    if weight.sum() <= 0:
+        return
+    arrivals = model.rng.multinomial(
+        model.rng.poisson(model.p.foreign_fighter_inflow), weight / weight.sum()
+    )
+    for r in np.flatnonzero(arrivals):
+        add_recruits(model, int(r), int(arrivals[r]), iraqi=False)
+    model.regions.recruits += arrivals
+    model.counts.recruits_syria += int(arrivals.sum())
 
 
 def rival_strength(model: EscalationModel) -> np.ndarray:

@@ -19,7 +19,10 @@ the legitimacy of the state there (the region's, x (1 - chaos)); and its cohesio
          - (cohesion_loss_shock x lost + momentum_shock x captures) x (1 + b_f)
 
 ``lost`` the share of its strength lost since the week's muster (ISIS attacks, strikes),
-``captures`` the towns ISIS took in the last ``momentum_weeks`` weeks (the enemy's momentum),
+``captures`` the towns ISIS took in the last ``momentum_weeks`` weeks (the enemy's momentum):
+with ``local_momentum`` only those within ``momentum_reach`` road hops of the formation's region
+(fear spreads to the garrisons next in line, so towns fall in sequence; without it, every capture
+in the theatre counts for every garrison),
 ``standing`` the cohesion of the file or of the timeline's latest ``set_unit``. Without shocks
 cohesion stays at its standing value. In battle (below), a defender also loses::
 
@@ -60,6 +63,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalation_sim.agents import ArmedForce
+from escalation_sim.world import hop_distances
 
 if TYPE_CHECKING:
     from escalation_sim.model import EscalationModel
@@ -81,6 +85,7 @@ PARAMETERS = (
     "cohesion_loss_shock",
     "momentum_shock",
     "momentum_weeks",
+    "momentum_reach",
     "state_cohesion_recovery",
 )
 
@@ -161,12 +166,27 @@ def drift(
         found = mustered[at] == here
         prior = np.where(found, before[at], strength)
         lost = np.maximum(0.0, prior - strength) / np.maximum(prior, 1.0)
-    momentum = float(sum(model.town_captures))
+    if model.mech["local_momentum"]:
+        momentum: float | np.ndarray = local_momentum(model)[table.region[here]]
+    else:
+        momentum = float(sum(model.town_captures))
     shock = (p.cohesion_loss_shock * lost + p.momentum_shock * momentum) * (1 + brittle[defending])
     cohesion = table.cohesion[here]
     table.set_cohesions(
         here, cohesion + p.state_cohesion_recovery * (table.standing[here] - cohesion) - shock
     )
+
+
+def local_momentum(model: EscalationModel) -> np.ndarray:
+    """Per region: towns ISIS took in the last momentum_weeks weeks, momentum_reach hops away."""
+    p, w, towns = model.p, model.world, model.towns
+    hops = model.caches.hops
+    if hops is None:
+        hops = model.caches.hops = np.stack([hop_distances(w.graph, [r]) for r in range(w.n)])
+    taken = towns.taken_week
+    recent = (taken >= 0) & (taken >= model.steps - p.momentum_weeks)
+    captures = np.bincount(towns.region[recent], minlength=w.n).astype(float)
+    return np.asarray((hops <= p.momentum_reach) @ captures)
 
 
 def isis_power(model: EscalationModel, fighters: np.ndarray) -> np.ndarray:

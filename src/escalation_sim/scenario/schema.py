@@ -182,6 +182,13 @@ class Meta(BaseModel):
         "lengths do not add up to it (default 610 km, the analysis of early December 2024)",
         json_schema_extra=_unit("km"),
     )
+    hindcast: bool = Field(
+        False,
+        description="the scenario replays the record: its timeline may hold only what was "
+        "decided outside the model's ISIS and the state forces it starts with (no ISIS unit "
+        "added or changed, no starting state unit's strength or cohesion set, no region handed "
+        "over, only parameters marked `exogenous`); tests/test_hindcast_endogenous.py checks it",
+    )
     parameters_from: str | None = Field(
         None,
         description="a bundled scenario whose `[parameters]` and `[mechanisms]` fill in every "
@@ -424,6 +431,11 @@ class Parameter(Record):
     max: float | int = Field(description="largest value an override or sweep may set")
     doc: str = Field(min_length=3, description="what the parameter means in the model")
     unit: str = Field("", description="unit of value, min and max")
+    exogenous: bool = Field(
+        False,
+        description="exogenous context (a decision of an outside actor or of Iraqi government "
+        "policy, the course of Syria's war): a hindcast's timeline may set it by date",
+    )
 
     @field_validator("value", "min", "max", mode="before")
     @classmethod
