@@ -103,8 +103,8 @@ def foreign_fighters(model: EscalationModel, fighters: np.ndarray) -> None:
     arrivals = model.rng.multinomial(
         model.rng.poisson(model.p.foreign_fighter_inflow), weight / weight.sum()
     )
-    for r in np.flatnonzero(arrivals):
-        add_recruits(model, int(r), int(arrivals[r]), iraqi=False)
+    where = np.flatnonzero(arrivals)
+    add_recruits_to_regions(model, where, arrivals[where], np.zeros(w.n, dtype=bool))
     model.regions.recruits += arrivals
     model.counts.recruits_syria += int(arrivals.sum())
 
