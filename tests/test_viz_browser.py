@@ -31,6 +31,8 @@ from escalation_sim.viz.browser import CANDIDATES, find_chromium, launch
 from escalation_sim.viz.server import HOST, running_server
 
 TIMEOUT_MS = 60_000
+# expect()'s own default is 5 s: a step on a machine busy with other tests can take longer.
+EXPECT_TIMEOUT_MS = 20_000
 WEEK = ".escalation-text h3.week"  # the text panel's heading: "Week N: date"
 
 
@@ -50,6 +52,8 @@ if CHROMIUM is None and not _browser_required():
     pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")

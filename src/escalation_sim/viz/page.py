@@ -29,6 +29,7 @@ import solara
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
+from escalation_sim.kernels.compiled import warm_up
 from escalation_sim.mechanisms import MECHANISMS
 from escalation_sim.model import EscalationModel
 from escalation_sim.scenario.loader import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
@@ -69,6 +70,10 @@ MECHANISM_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "Israel": ("israel_escalation",),
 }
+
+# Compile the numba kernels as the server loads the page, so that the first Step a user clicks
+# does not wait the second or more numba takes (longer on a busy machine).
+warm_up()
 
 #: The seed, in SolaraViz's own *Model Parameters* card (a text input it can draw as it is).
 SEED_INPUT = {"type": "InputText", "value": "0", "label": "Seed (a non-negative integer)"}
