@@ -157,7 +157,15 @@ def _hindcast_lines(m: dict) -> list[str]:
         f"**{f(m['compile_seconds'], 2)} s**, once per process (a sweep worker compiles in its "
         "initialiser), outside every run's time.",
         "",
-    ]
+    ] + (
+        [
+            "numba caches the machine code on disk: a new process that finds it (a sweep worker, "
+            f"a CLI run) loads it in **{f(m['cache_load_seconds'], 2)} s** instead.",
+            "",
+        ]
+        if "cache_load_seconds" in m
+        else []
+    )
 
 
 def scaling_section(s: dict) -> tuple[list[str], list[list]]:

@@ -53,3 +53,38 @@ def test_compiled_runs_hash_as_the_uncompiled_ones():
     compiled, reference = _hashes(False), _hashes(True)
     assert len(compiled) == 9
     assert compiled == reference
+
+
+def test_the_kernel_cache_is_named_for_every_kernel_file_and_a_users_folder_wins(tmp_path):
+    """numba checks a cached kernel against its own file only, so the folder carries a hash of
+    all of them (an edit to ``sums.py`` must not leave ``attacks.py``'s old machine code)."""
+    import hashlib
+
+    import escalation_sim.kernels as kernels
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(kernels.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    code = (
+        "import os; from escalation_sim.kernels.compiled import warm_up; warm_up(); "
+        "print(os.environ['NUMBA_CACHE_DIR'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path), NUMBA_DISABLE_JIT="0")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    folder = tmp_path / "escalation-sim" / f"numba-{digest.hexdigest()[:16]}"
+    assert out.stdout.strip() == str(folder)
+    assert list(folder.rglob("*.nbi")), "no kernel was cached"
+    mine = tmp_path / "mine"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "NUMBA_CACHE_DIR": str(mine)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == str(mine)
+    assert list(mine.rglob("*.nbi"))

@@ -16,7 +16,7 @@ from numba import njit
 from escalation_sim.kernels.sums import pairwise_sum, python_sum
 
 
-@njit(cache=False)
+@njit(cache=True)
 def _region_cdf(
     cdf: np.ndarray,
     at: int,
@@ -53,7 +53,7 @@ def _region_cdf(
         cdf[at + j] /= last
 
 
-@njit(cache=False)
+@njit(cache=True)
 def attack_targets(
     where: np.ndarray,
     deaths: np.ndarray,

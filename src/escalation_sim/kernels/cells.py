@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=False)
+@njit(cache=True)
 def smallest_open_cells(
     region: np.ndarray,
     iraqi: np.ndarray,

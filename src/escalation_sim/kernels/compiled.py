@@ -1,6 +1,7 @@
 """Compile the numba kernels ahead of the first run: once per process, outside any run's time.
 
-numba compiles a kernel on its first call (about a second or two for all of them here); a sweep
+numba compiles a kernel on its first call (about a second or two for all of them here), or loads
+it from the on-disk cache (``escalation_sim.kernels``) in a fraction of that; a sweep
 worker calls ``warm_up`` in its initialiser, and the benchmarks time it apart (``compile_seconds``
 in ``benchmarks/bench_model.py``). With ``NUMBA_DISABLE_JIT=1`` the kernels are plain Python and
 this costs nothing.

@@ -20,7 +20,7 @@ from numba import njit
 _BLOCK = 128
 
 
-@njit(cache=False)
+@njit(cache=True)
 def pairwise_sum(a: np.ndarray, start: int, n: int) -> float:
     """``a[start:start + n].sum()`` exactly as numpy adds a contiguous float64 array."""
     if n < 8:
@@ -53,7 +53,7 @@ def pairwise_sum(a: np.ndarray, start: int, n: int) -> float:
     return pairwise_sum(a, start, n2) + pairwise_sum(a, start + n2, n - n2)
 
 
-@njit(cache=False)
+@njit(cache=True)
 def python_sum(a: np.ndarray, start: int, n: int) -> float:
     """``sum(a[start:start + n].tolist())`` as Python 3.12+ adds floats (Neumaier)."""
     f = 0.0
