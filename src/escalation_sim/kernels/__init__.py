@@ -32,4 +32,5 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
     if "numba" in sys.modules:
         import numba.core.config
 
-        numba.core.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+        # config is filled from the environment at run time, so its stubs lack the name.
+        setattr(numba.core.config, "CACHE_DIR", os.environ["NUMBA_CACHE_DIR"])  # noqa: B010
