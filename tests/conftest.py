@@ -62,7 +62,7 @@ SLOW_MODULES = {
     "(about {seconds} s in all)",
 }
 #: Wall-clock seconds of each slow module, measured with --durations on 2 busy cores.
-SLOW_SECONDS = {"test_notebooks.py": 270, "test_viz_browser.py": 80}
+SLOW_SECONDS = {"test_notebooks.py": 100, "test_viz_browser.py": 40}
 
 _slow_counts: Counter[str] = Counter()
 _announced: set[str] = set()
