@@ -116,3 +116,13 @@ def test_validate_tails_and_hindcast_commands(tmp_path):
     runs = pd.read_csv(tmp_path / "h" / "runs_yearly.csv")
     assert set(runs.seed) == set(spawn_seeds(0, 2))
     assert (tmp_path / "h" / "hindcast.png").exists()
+    # Like with like: the runs reach 2024 and each yearly record row meets the model's value in
+    # its own definition; GED's IS events of 2013-2019 (an extract without one-sided violence)
+    # are matched by fatal model attacks on forces.
+    record = pd.read_csv(tmp_path / "h" / "record.csv")
+    assert record.year.max() >= 2022 and record.year.min() == 2013
+    assert (record.observed > 0).all() and {"ratio", "near", "p05", "p95"} <= set(record.columns)
+    ged = record[(record.source_key == "UCDP_GED_CSIF") & (record.country == "Iraq")]
+    assert set(ged.year) == set(range(2013, 2020))
+    assert set(ged.operator) == {"ged_armed", "armed_deaths"}
+    assert "## Against the record, like with like" in (tmp_path / "h" / "summary.md").read_text()

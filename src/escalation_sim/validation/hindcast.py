@@ -13,6 +13,14 @@ Fit measures, per comparison: the model's mean and 5-95% range by year, the rati
 the observed value, Pearson's correlation of the yearly series over the years both have, the
 peak year of each, and whether each has "collapsed" by 2018 (2018 at most a quarter of its
 peak).
+
+**Like with like.** The runs go on past the scenario's 2019 horizon to 19 November 2024 (the
+last full week before the record's cutoff), and every yearly row of the observed record that the
+model has a counterpart for (``observed.tables.series()``: ISIS-attributed events, incidents and
+deaths in Iraq and Syria, each source key one definition) is set beside the model's value in that
+definition (the observation operator, ``observed.observation.counterparts``): ``record.csv``, one
+row per observed year and series, and per series the years, Pearson's r, the median ratio and the
+share of years within a factor of 2.
 """
 
 from __future__ import annotations
@@ -26,10 +34,18 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from escalation_sim.observed import observation
 from escalation_sim.validation.runs import seeded_runs
 
 SCENARIO = "hindcast_2013"
+#: Weeks from 1 January 2013 to 19 November 2024, the last full week before the record's cutoff.
+RECORD_WEEKS = 620
+#: The GTD comparisons end with the scenario's horizon.
+LAST_GTD_YEAR = 2019
+#: A yearly record row is "near" when the model's mean is within this factor of it.
+NEAR_FACTOR = 2.0
 
 #: Model column -> observed (country, series) it is compared with.
 COMPARISONS: dict[str, tuple[str, str]] = {
@@ -56,21 +72,70 @@ def sources() -> dict[str, dict[str, str]]:
 
 
 def run_hindcast(
-    seeds: int, root: int = 0, progress: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the hindcast ``seeds`` times; return the weekly series and the yearly sums of all runs.
+    seeds: int, root: int = 0, progress: bool = False, weeks: int = RECORD_WEEKS
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run the hindcast ``seeds`` times for ``weeks`` weeks.
 
-    Both frames carry ``run`` (0..n-1) and ``seed`` (the run's own seed) on every row.
+    Returns the weekly series, the yearly sums and the record rows with the model's value in
+    each row's definition (``observation.counterparts``; yearly rows with a counterpart only), of
+    all runs. Every frame carries ``run`` (0..n-1) and ``seed`` (the run's own seed) on every row.
     """
-    weekly, yearly = [], []
-    for i, seed, result in seeded_runs(seeds, root, SCENARIO, None, progress, "hindcast runs"):
+    weekly, yearly, record = [], [], []
+    runs = seeded_runs(seeds, root, SCENARIO, weeks, progress, "hindcast runs")
+    for i, seed, result in runs:
         ts = result.timeseries.assign(run=i, seed=seed)
         weekly.append(ts)
         flows = ts[ts["week"] > 0]
         year = pd.to_datetime(flows["date"]).dt.year.rename("year")
         sums = flows.groupby(year)[list(YEARLY)].sum().reset_index()
         yearly.append(sums.assign(run=i, seed=seed))
-    return pd.concat(weekly, ignore_index=True), pd.concat(yearly, ignore_index=True)
+        assert result.events is not None  # seeded_runs keeps the events
+        rows = observation.counterparts(result.events, result.timeseries)
+        rows = rows[(rows["period"] == "year") & ~rows["beyond_cutoff"] & rows["model"].notna()]
+        record.append(rows.assign(run=i, seed=seed))
+    return (
+        pd.concat(weekly, ignore_index=True),
+        pd.concat(yearly, ignore_index=True),
+        pd.concat(record, ignore_index=True),
+    )
+
+
+def compare_record(record: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model against each yearly record row, and a summary per series (module docstring).
+
+    Returns ``(rows, series)``: per observed year and series, the model's mean and 5-95% over
+    runs, the ratio of the mean to the observed value and whether it is within
+    ``NEAR_FACTOR``; per series (source key, country, quantity, measure), its relation (match,
+    lower or upper bound, shape), years, Pearson's r (three years or more), median ratio and
+    share of years near.
+    """
+    keys = ["source_key", "country", "quantity", "measure", "relation", "operator"]
+    record = record.assign(year=pd.to_datetime(record["start"]).dt.year)
+    grouped = record.groupby([*keys, "year"], observed=True)
+    rows = grouped["model"].agg(
+        mean="mean", p05=lambda x: x.quantile(0.05), p95=lambda x: x.quantile(0.95)
+    )
+    rows = rows.join(grouped["value"].first().rename("observed")).reset_index()
+    rows["ratio"] = rows["mean"] / rows["observed"].where(rows["observed"] > 0)
+    rows["near"] = rows["ratio"].between(1 / NEAR_FACTOR, NEAR_FACTOR)
+    summary = []
+    for key, g in rows.groupby(keys, observed=True):
+        r = None
+        if len(g) >= 3 and g["observed"].std() > 0 and g["mean"].std() > 0:
+            r = float(np.corrcoef(g["mean"], g["observed"])[0, 1])
+        summary.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "years": f"{g['year'].min()}-{g['year'].max()}"
+                if len(g) > 1
+                else str(g["year"].iloc[0]),
+                "n_years": len(g),
+                "pearson_r": r,
+                "ratio_median": float(g["ratio"].median()),
+                "near_share": float(g["near"].mean()),
+            }
+        )
+    return rows, pd.DataFrame(summary)
 
 
 def compare(yearly: pd.DataFrame, obs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -122,31 +187,45 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def hindcast_report(seeds: int, root: int, out: Path, progress: bool = False) -> dict[str, Any]:
+def hindcast_report(
+    seeds: int, root: int, out: Path, progress: bool = False, weeks: int = RECORD_WEEKS
+) -> dict[str, Any]:
     """Run, compare and write every output of ``escalation-sim validate hindcast``."""
-    weekly, yearly = run_hindcast(seeds, root, progress)
+    weekly, yearly, record = run_hindcast(seeds, root, progress, weeks)
     obs = observed()
-    table, fits = compare(yearly, obs)
+    table, fits = compare(yearly[yearly["year"] <= LAST_GTD_YEAR], obs)
+    rows, series = compare_record(record)
     summary = {
         "scenario": SCENARIO,
         "runs": seeds,
         "root_seed": root,
+        "weeks": weeks,
         "fits": fits,
+        "record": series.to_dict(orient="records"),
         "sources": sources(),
     }
     out.mkdir(parents=True, exist_ok=True)
     yearly.to_csv(out / "runs_yearly.csv", index=False)
     table.to_csv(out / "comparison.csv", index=False)
+    rows.to_csv(out / "record.csv", index=False)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    (out / "summary.md").write_text(summary_markdown(summary, table))
+    (out / "summary.md").write_text(summary_markdown(summary, table, rows, series))
     hindcast_figure(weekly, table).savefig(out / "hindcast.png", dpi=110)
     return summary
 
 
-def summary_markdown(summary: dict[str, Any], table: pd.DataFrame) -> str:
-    """The comparison as markdown tables."""
+def summary_markdown(
+    summary: dict[str, Any],
+    table: pd.DataFrame,
+    rows: pd.DataFrame | None = None,
+    series: pd.DataFrame | None = None,
+) -> str:
+    """The comparisons as markdown tables."""
     lines = [
-        f"# Hindcast 2013-2019 ({summary['runs']} runs, root seed {summary['root_seed']})",
+        f"# Hindcast from January 2013 ({summary['runs']} runs, root seed "
+        f"{summary['root_seed']}, {summary.get('weeks', RECORD_WEEKS)} weeks)",
+        "",
+        f"Against terrorism by all perpetrators (GTD/GTI) and IBC, 2013-{LAST_GTD_YEAR}:",
         "",
         "| comparison | years | Pearson r | median ratio model/observed | peak year "
         "(model / observed) | collapsed by 2018 (model / observed) |",
@@ -171,7 +250,46 @@ def summary_markdown(summary: dict[str, Any], table: pd.DataFrame) -> str:
             f"| {row['comparison']} | {row['year']} | {row['mean']:.0f} | "
             f"{row['p05']:.0f}-{row['p95']:.0f} | {obs} | {ratio} |"
         )
+    if rows is not None and series is not None and len(series):
+        lines += _record_markdown(rows, series)
     return "\n".join(lines) + "\n"
+
+
+def _record_markdown(rows: pd.DataFrame, series: pd.DataFrame) -> list[str]:
+    lines = [
+        "",
+        "## Against the record, like with like (observation operator)",
+        "",
+        "Each observed yearly series (one source key, one definition) against the model's value "
+        "in that definition; `relation` says how they may be compared (match: fit it; "
+        "lower_bound: the record counts a subset, the model should be at or above; upper_bound: "
+        f"the record counts more). Near: the model's mean within a factor of {NEAR_FACTOR:g}.",
+        "",
+        "| series | country | relation | years | Pearson r | median ratio model/observed "
+        "| years near |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in series.to_dict(orient="records"):
+        pearson = s["pearson_r"]
+        r = "n/a" if pearson is None or np.isnan(float(pearson)) else f"{float(pearson):.2f}"
+        lines.append(
+            f"| {s['source_key']} {s['quantity']} ({s['measure']}) | {s['country']} | "
+            f"{s['relation']} | {s['years']} | {r} | {s['ratio_median']:.2f} | "
+            f"{s['near_share']:.0%} |"
+        )
+    lines += [
+        "",
+        "| series | country | year | model mean | model 5-95% | observed | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows.to_dict(orient="records"):
+        ratio = "-" if np.isnan(float(row["ratio"])) else f"{float(row['ratio']):.2f}"
+        lines.append(
+            f"| {row['source_key']} {row['quantity']} | {row['country']} | {row['year']} | "
+            f"{row['mean']:,.0f} | {row['p05']:,.0f}-{row['p95']:,.0f} | "
+            f"{row['observed']:,.0f} | {ratio} |"
+        )
+    return lines
 
 
 def hindcast_figure(weekly: pd.DataFrame, table: pd.DataFrame) -> Figure:
@@ -188,6 +306,9 @@ def hindcast_figure(weekly: pd.DataFrame, table: pd.DataFrame) -> Figure:
             ax.fill_between(dates, g.quantile(0.05), g.quantile(0.95), color=colour, alpha=0.2)
             ax.plot(dates, g.mean(), color=colour, lw=1.2, label=col.split("_")[-1].title())
         ax.set_title(f"{title} (mean, 5-95% over runs)", fontsize=10)
+        ax.set_ylabel("fighters" if "fighters" in title else "attacks per week")
+        ax.set_xlabel("date")
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     for ax, name, title in (
@@ -217,6 +338,10 @@ def hindcast_figure(weekly: pd.DataFrame, table: pd.DataFrame) -> Figure:
                 civ["year"], civ["observed"], "^:", color="#777777", label="civilian deaths (IBC)"
             )
         ax.set_title(title, fontsize=10)
+        ax.set_ylabel("deaths per year" if "Deaths" in title else "attacks per year")
+        ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     return fig
