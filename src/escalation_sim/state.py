@@ -272,7 +272,8 @@ class WeekCaches:
         force_affinity: Unit-length affinity vectors of the live forces, with the rows array
             they were computed for (valid while no force is added or removed).
         recruit_work: Two scratch arrays the size of the recruit sample.
-        hops: Road hops between every pair of regions (the network does not change).
+        hops: Road hops from a region to every region, by source region, found when a town
+            there is first taken (the network does not change).
     """
 
     force_flags: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -282,4 +283,4 @@ class WeekCaches:
     supply_routes: tuple[tuple, dict[int, float]] | None = None
     force_affinity: tuple[np.ndarray, np.ndarray] | None = None
     recruit_work: tuple[np.ndarray, np.ndarray] | None = None
-    hops: np.ndarray | None = None
+    hops: dict[int, np.ndarray] = field(default_factory=dict)

@@ -180,13 +180,19 @@ def drift(
 def local_momentum(model: EscalationModel) -> np.ndarray:
     """Per region: towns ISIS took in the last momentum_weeks weeks, momentum_reach hops away."""
     p, w, towns = model.p, model.world, model.towns
-    hops = model.caches.hops
-    if hops is None:
-        hops = model.caches.hops = np.stack([hop_distances(w.graph, [r]) for r in range(w.n)])
     taken = towns.taken_week
     recent = (taken >= 0) & (taken >= model.steps - p.momentum_weeks)
     captures = np.bincount(towns.region[recent], minlength=w.n).astype(float)
-    return np.asarray((hops <= p.momentum_reach) @ captures)
+    momentum = np.zeros(w.n)
+    # Only the few regions with a recent capture spread fear, so hop counts are found from those
+    # alone (roads are undirected: hops from c to r = hops from r to c) and kept per region; a
+    # matrix of every pair cost O(regions²) memory and time each week on a large theatre.
+    hops = model.caches.hops
+    for c in np.flatnonzero(captures).tolist():
+        if c not in hops:
+            hops[c] = hop_distances(w.graph, [c])
+        momentum += captures[c] * (hops[c] <= p.momentum_reach)
+    return momentum
 
 
 def isis_power(model: EscalationModel, fighters: np.ndarray) -> np.ndarray:
