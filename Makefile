@@ -53,8 +53,8 @@ test: lint
 	$(BIN)/python -m pytest -v --durations=10 -n $(TEST_WORKERS) --dist loadfile
 
 # Each benchmark writes its JSON into benchmarks/out/; results.py gathers them into
-# benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 9 minutes
-# on 2 idle cores (bench_cli, bench_lean and bench_ema about 3 of them).
+# benchmarks/results.md (tables, ratios, the aims) and benchmarks/results.json. About 20
+# minutes on 2 cores (20 and 26 minutes measured on 2 and 3 December 2026).
 BENCH   := benchmarks/out
 bench: $(VENV)/.installed-dev
 	@mkdir -p $(BENCH) && date +%s > $(BENCH)/started
