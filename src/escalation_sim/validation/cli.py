@@ -240,8 +240,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                 f"{name}: r = {r}, median ratio model/observed {ratio}, peak "
                 f"{f['model_peak_year']} (observed {f['observed_peak_year'] or 'n/a'})"
             )
-        near = [s for s in summary["record"] if s["relation"] == "match"]
-        for s in near:
+        matched = [s for s in summary["record"] if s["relation"] == "match"]
+        for s in matched:
             print(
                 f"record {s['source_key']} {s['quantity']} {s['country']} ({s['years']}): "
                 f"median ratio {s['ratio_median']:.2f}, {s['near_share']:.0%} of years within x2"

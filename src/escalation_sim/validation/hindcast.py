@@ -100,6 +100,18 @@ def run_hindcast(
     )
 
 
+def _band(grouped: Any) -> pd.DataFrame:
+    """Mean and 5-95% over runs of each group of a grouped column."""
+    return grouped.agg(mean="mean", p05=lambda x: x.quantile(0.05), p95=lambda x: x.quantile(0.95))
+
+
+def _pearson(model: pd.Series, observed: pd.Series) -> float | None:
+    """Pearson's r over three years or more, where both series vary; else ``None``."""
+    if len(model) < 3 or not (model.std() > 0 and observed.std() > 0):
+        return None
+    return float(np.corrcoef(model, observed)[0, 1])
+
+
 def compare_record(record: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The model against each yearly record row, and a summary per series (module docstring).
 
@@ -112,17 +124,12 @@ def compare_record(record: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = ["source_key", "country", "quantity", "measure", "relation", "operator"]
     record = record.assign(year=pd.to_datetime(record["start"]).dt.year)
     grouped = record.groupby([*keys, "year"], observed=True)
-    rows = grouped["model"].agg(
-        mean="mean", p05=lambda x: x.quantile(0.05), p95=lambda x: x.quantile(0.95)
-    )
+    rows = _band(grouped["model"])
     rows = rows.join(grouped["value"].first().rename("observed")).reset_index()
     rows["ratio"] = rows["mean"] / rows["observed"].where(rows["observed"] > 0)
     rows["near"] = rows["ratio"].between(1 / NEAR_FACTOR, NEAR_FACTOR)
     summary = []
     for key, g in rows.groupby(keys, observed=True):
-        r = None
-        if len(g) >= 3 and g["observed"].std() > 0 and g["mean"].std() > 0:
-            r = float(np.corrcoef(g["mean"], g["observed"])[0, 1])
         summary.append(
             {
                 **dict(zip(keys, key, strict=True)),
@@ -130,7 +137,7 @@ def compare_record(record: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if len(g) > 1
                 else str(g["year"].iloc[0]),
                 "n_years": len(g),
-                "pearson_r": r,
+                "pearson_r": _pearson(g["mean"], g["observed"]),
                 "ratio_median": float(g["ratio"].median()),
                 "near_share": float(g["near"].mean()),
             }
@@ -143,9 +150,7 @@ def compare(yearly: pd.DataFrame, obs: pd.DataFrame) -> tuple[pd.DataFrame, dict
     rows, fits = [], {}
     for name, (country, series) in COMPARISONS.items():
         column = name.removesuffix("_vs_civilians")
-        stats = yearly.groupby("year")[column].agg(
-            mean="mean", p05=lambda x: x.quantile(0.05), p95=lambda x: x.quantile(0.95)
-        )
+        stats = _band(yearly.groupby("year")[column])
         o = obs[(obs["country"] == country) & (obs["series"] == series)].set_index("year")
         table = stats.join(o[["value", "source"]].rename(columns={"value": "observed"}))
         table["ratio"] = table["mean"] / table["observed"]
@@ -163,9 +168,7 @@ def _fit(table: pd.DataFrame, both: pd.DataFrame) -> dict[str, Any]:
             return None
         return bool(values[years == 2018].iloc[0] <= COLLAPSE_SHARE * values.max())
 
-    r = None
-    if len(both) >= 3 and both["observed"].std() > 0 and both["mean"].std() > 0:
-        r = float(np.corrcoef(both["mean"], both["observed"])[0, 1])
+    r = _pearson(both["mean"], both["observed"])
     model_peak = int(table.loc[cast(Any, table["mean"].idxmax()), "year"])
     # The record names a peak (and so a collapse from it) only if it has at least three years
     # and covers the model's peak year: otherwise the highest observed year says nothing about
@@ -215,15 +218,12 @@ def hindcast_report(
 
 
 def summary_markdown(
-    summary: dict[str, Any],
-    table: pd.DataFrame,
-    rows: pd.DataFrame | None = None,
-    series: pd.DataFrame | None = None,
+    summary: dict[str, Any], table: pd.DataFrame, rows: pd.DataFrame, series: pd.DataFrame
 ) -> str:
     """The comparisons as markdown tables."""
     lines = [
         f"# Hindcast from January 2013 ({summary['runs']} runs, root seed "
-        f"{summary['root_seed']}, {summary.get('weeks', RECORD_WEEKS)} weeks)",
+        f"{summary['root_seed']}, {summary['weeks']} weeks)",
         "",
         f"Against terrorism by all perpetrators (GTD/GTI) and IBC, 2013-{LAST_GTD_YEAR}:",
         "",
@@ -250,7 +250,7 @@ def summary_markdown(
             f"| {row['comparison']} | {row['year']} | {row['mean']:.0f} | "
             f"{row['p05']:.0f}-{row['p95']:.0f} | {obs} | {ratio} |"
         )
-    if rows is not None and series is not None and len(series):
+    if len(series):
         lines += _record_markdown(rows, series)
     return "\n".join(lines) + "\n"
 
