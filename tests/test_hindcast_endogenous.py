@@ -112,3 +112,20 @@ def test_local_momentum_makes_towns_fall_in_sequence_not_all_at_once():
     on = sum(ts["isis_towns_iraq"].max() for ts in _runs(120, 0.01))
     off = sum(ts["isis_towns_iraq"].max() for ts in _runs(120, 0.01, local_momentum=False))
     assert off > on + 4
+
+
+def test_russias_intervention_keeps_the_regime_standing():
+    """Without Russia's supply from 30 September 2015 (an outside decision in the timeline) the
+    regime, cut off from Iran's road once ISIS holds the border, loses its cohesion and ISIS
+    fighters in Syria grow into the space; with it, both stay near the record (ODD 7.2)."""
+    spec = load_scenario("hindcast_2013")
+    entries = [e for e in spec.timeline if e.parameter != "russia_supply"]
+    assert len(entries) == len(spec.timeline) - 1
+    without = spec.model_copy(update={"timeline": tuple(entries)})
+    weeks = 260  # to the end of 2017
+    on = [run("hindcast_2013", seed=s, weeks=weeks).timeseries.iloc[-1] for s in SEEDS]
+    off = [run(without, seed=s, weeks=weeks).timeseries.iloc[-1] for s in SEEDS]
+    assert sum(t["regime_strength"] for t in on) > 2 * sum(t["regime_strength"] for t in off)
+    assert sum(t["isis_fighters_syria"] for t in off) > 1.3 * sum(
+        t["isis_fighters_syria"] for t in on
+    )

@@ -14,7 +14,11 @@ with probability ``1 - us_interdiction``. The ground share delivered is the regi
 strength reachable this way, weighted by the best path's survival; air supply (a share
 ``air_supply_share``) gets through with probability ``1 - air_interdiction``::
 
-    delivered = iran_supply ((1 - air) ground + air (1 - air_interdiction))
+    delivered = iran_supply ((1 - air) ground + air (1 - air_interdiction)) + russia_supply
+
+``russia_supply`` is supply and air support from outside Iran's routes (Russia's sealift to Tartus
+and its air base at Hmeimim from 30 September 2015), on the same scale, neither road-bound nor
+interdicted; the 2024 scenarios set it to 0, the hindcast's timeline raises it on its date.
 
 Delivered supply lifts the cohesion of regime formations and of Iraqi militias in Syria by
 ``supply_cohesion_gain`` x delivered a week, against a decay of ``regime_cohesion_decay``.
@@ -43,6 +47,7 @@ PARAMETERS = (
     "us_interdiction",
     "supply_cohesion_gain",
     "regime_cohesion_decay",
+    "russia_supply",
 )
 
 
@@ -62,7 +67,9 @@ def step(model: EscalationModel) -> None:
     else:
         ground, air_ok = 1.0, 1.0
     model.supply_ground = ground
-    model.supply_delivered = float(p.iran_supply) * ((1 - air) * ground + air * air_ok)
+    model.supply_delivered = float(p.iran_supply) * ((1 - air) * ground + air * air_ok) + float(
+        p.russia_supply
+    )
     model.supply_transit_iraq = float(p.iran_supply) * (1 - air) * ground
     gain = p.supply_cohesion_gain * model.supply_delivered - p.regime_cohesion_decay
     # Regime formations, and Iraqi militias in Syria, gain or lose cohesion (kept in [0, 1]).
