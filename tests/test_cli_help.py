@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from escalation_sim.cli import build_parser
+import pytest
+
+from escalation_sim import cli
+from escalation_sim.cli import PARAMS_TABLE, build_parser, stored_params_text
+from escalation_sim.scenario.loader import bundled_scenarios
 
 
 def _actions(parser: argparse.ArgumentParser, name: str):
@@ -77,9 +81,67 @@ def test_help_imports_no_model_pandas_scipy_or_matplotlib():
 
 
 def test_params_imports_no_model_pandas_scipy_or_matplotlib():
-    loaded = _imported_by(CLI_CALL.format(argv=["params"]))
-    assert "pydantic" in loaded  # it validates the scenario
+    # A bundled scenario's table is stored (scenario/data/params.json): not even the schema.
+    for argv in (["params"], ["params", "--json"], ["params", "--scenario", "hindcast_2013"]):
+        loaded = _imported_by(CLI_CALL.format(argv=argv))
+        assert not loaded & {*HEAVY, "numpy", "pydantic", "networkx"}, (argv, loaded)
+    # A file given by path is validated, as before: the schema, but still not the model.
+    path = str(bundled_scenarios()["history_dec2024"])
+    loaded = _imported_by(CLI_CALL.format(argv=["params", "--scenario", path]))
+    assert "pydantic" in loaded
     assert not loaded & set(HEAVY), loaded
+
+
+# ---------------------------------------------------------------------------------------------
+# params of a bundled scenario from the stored table: the same bytes as through the schema
+
+
+def test_the_stored_params_table_is_what_the_schema_gives():
+    # Fails after a bundled scenario, the schema or the loader changes until the table is
+    # written again (params then loads through the schema: see the test below).
+    assert PARAMS_TABLE.read_text(encoding="utf-8") == stored_params_text(), (
+        "scenario/data/params.json is stale: run python scripts/make_params_table.py"
+    )
+
+
+@pytest.mark.parametrize("scenario", [None, *sorted(bundled_scenarios())])
+@pytest.mark.parametrize("flags", [[], ["--json"]])
+def test_params_prints_the_same_from_the_stored_table_and_the_schema(
+    scenario, flags, capsys, monkeypatch
+):
+    argv = ["params", *flags, *(["--scenario", scenario] if scenario else [])]
+    assert cli.stored_params_table(scenario) is not None  # the fast path is the one taken
+    assert cli.main(argv) == 0
+    stored = capsys.readouterr()
+    monkeypatch.setattr(cli, "stored_params_table", lambda scenario: None)
+    assert cli.main(argv) == 0
+    schema = capsys.readouterr()
+    assert stored.out == schema.out and stored.err == schema.err == ""
+    assert stored.out.startswith(("{", cli.params_table(scenario)["name"] + ": "))
+
+
+def test_the_stored_params_table_is_not_used_once_its_inputs_change(tmp_path, monkeypatch):
+    assert cli.stored_params_table("iraq_syria_2024") is not None
+    edited = tmp_path / "iraq_syria_2024.toml"
+    edited.write_bytes(bundled_scenarios()["iraq_syria_2024"].read_bytes() + b"\n# edited\n")
+    inputs = cli.params_inputs()
+    monkeypatch.setattr(
+        cli, "params_inputs", lambda: [edited if p.name == edited.name else p for p in inputs]
+    )
+    assert cli.stored_params_table("iraq_syria_2024") is None
+    assert cli.stored_params_table(None) is None
+
+
+def test_params_of_a_path_or_an_unknown_name_is_loaded_and_checked(tmp_path, capsys):
+    assert cli.stored_params_table(str(bundled_scenarios()["iraq_syria_2024"])) is None
+    assert cli.stored_params_table("no_such_scenario") is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[meta]\nname = "bad"\n', encoding="utf-8")
+    assert cli.main(["params", "--scenario", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {bad}: meta.title: required field is missing" in err
+    assert cli.main(["params", "--scenario", "no_such_scenario"]) == 2
+    assert "scenario not found" in capsys.readouterr().err
 
 
 def test_importing_the_package_is_light_and_run_stays_the_function():

@@ -158,31 +158,125 @@ def add_params(sub: argparse._SubParsersAction) -> None:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print parameters (value, range, meaning, source) and mechanism switches."""
+    table = stored_params_table(args.scenario) or params_table(args.scenario)
+    if args.json:
+        doc = {"parameters": table["parameters"], "mechanisms": table["mechanisms"]}
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"{table['name']}: {table['title']}\n\nparameters (--set NAME=VALUE):")
+    for name, prm in table["parameters"].items():
+        print(f"  {name:32s} {prm['value']!s:>9}  [{prm['min']}, {prm['max']}] {prm['unit']}")
+        print(f"  {'':32s} {prm['doc']}")
+    print("\nmechanisms (--set mechanisms.NAME=false):")
+    described = mechanism_descriptions()
+    for name, on in table["mechanisms"].items():
+        print(f"  {name:22s} {'on ' if on else 'off'}  {described.get(name, '')}")
+    print("\naliases (each sets the switches it was split into):")
+    for alias, targets in table["aliases"].items():
+        print(f"  {alias:22s} {' + '.join(targets)}")
+    return 0
+
+
+def params_table(scenario: str | None) -> dict[str, Any]:
+    """What ``params`` prints, from the scenario loaded and validated (the schema, pydantic).
+
+    ``name`` and ``title`` (its ``[meta]``), ``parameters`` (each ``Parameter`` dumped without
+    its per-field ``sources``), ``mechanisms`` (the switches, aliases expanded) and ``aliases``
+    (``MECHANISM_ALIASES``): plain JSON values.
+
+    Raises:
+        ConfigError: the scenario is missing or invalid (``load_scenario``).
+    """
     from escalation_sim.scenario.loader import load_scenario
     from escalation_sim.scenario.schema import MECHANISM_ALIASES
 
-    spec = load_scenario(args.scenario)
-    if args.json:
-        doc = {
-            "parameters": {
-                k: v.model_dump(exclude={"sources"}) for k, v in spec.parameters.items()
-            },
-            "mechanisms": dict(spec.mechanisms),
-        }
-        print(json.dumps(doc, indent=2))
-        return 0
-    print(f"{spec.meta.name}: {spec.meta.title}\n\nparameters (--set NAME=VALUE):")
-    for name, prm in spec.parameters.items():
-        print(f"  {name:32s} {prm.value!s:>9}  [{prm.min}, {prm.max}] {prm.unit}")
-        print(f"  {'':32s} {prm.doc}")
-    print("\nmechanisms (--set mechanisms.NAME=false):")
-    described = mechanism_descriptions()
-    for name, on in spec.mechanisms.items():
-        print(f"  {name:22s} {'on ' if on else 'off'}  {described.get(name, '')}")
-    print("\naliases (each sets the switches it was split into):")
-    for alias, targets in MECHANISM_ALIASES.items():
-        print(f"  {alias:22s} {' + '.join(targets)}")
-    return 0
+    spec = load_scenario(scenario)
+    return {
+        "name": spec.meta.name,
+        "title": spec.meta.title,
+        "parameters": {k: v.model_dump(exclude={"sources"}) for k, v in spec.parameters.items()},
+        "mechanisms": dict(spec.mechanisms),
+        "aliases": {alias: list(targets) for alias, targets in MECHANISM_ALIASES.items()},
+    }
+
+
+#: ``params_table`` of every bundled scenario, stored so that ``params`` need not import the
+#: schema (pydantic builds its validators in about 0.3 s). ``scripts/make_params_table.py``
+#: writes it; tests/test_cli_help.py fails when it differs from what the schema gives.
+PARAMS_TABLE = Path(__file__).parent / "scenario" / "data" / "params.json"
+
+
+def params_inputs() -> list[Path]:
+    """The files the stored ``params_table`` of the bundled scenarios is made from.
+
+    Every bundled scenario (``extends`` and ``parameters_from`` name one another), the schema
+    and the loader.
+    """
+    package = PARAMS_TABLE.parents[1]
+    return [
+        *sorted(PARAMS_TABLE.parent.glob("*.toml")),
+        package / "schema.py",
+        package / "loader.py",
+    ]
+
+
+def params_checksum() -> str:
+    """CRC-32 and total size of ``params_inputs()`` (names and bytes): whether they changed.
+
+    Not a defence against tampering (the files are the package's own); CRC-32 because ``zlib``
+    is already imported where ``hashlib`` would cost a few milliseconds more.
+    """
+    import zlib
+
+    crc, size = 0, 0
+    for path in params_inputs():
+        data = path.read_bytes()
+        crc = zlib.crc32(data, zlib.crc32(path.name.encode(), crc))
+        size += len(data)
+    return f"crc32:{crc:08x} bytes:{size}"
+
+
+def stored_params_table(scenario: str | None) -> dict[str, Any] | None:
+    """``params_table(scenario)`` from ``PARAMS_TABLE``, or None where it cannot be trusted.
+
+    Only bundled scenarios are stored (a path is loaded and validated as before); the table is
+    used only while the files it was made from are unchanged (``params_checksum``), so an edited
+    scenario or schema is loaded, and its mistakes reported, as before.
+    """
+    try:
+        stored = json.loads(PARAMS_TABLE.read_text(encoding="utf-8"))
+        name = stored["default"] if scenario is None else scenario
+        if stored["inputs"] != params_checksum() or not isinstance(name, str):
+            return None
+        table = stored["scenarios"].get(name)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return table if isinstance(table, dict) else None
+
+
+def write_params_table(path: Path = PARAMS_TABLE) -> str:
+    """Write ``PARAMS_TABLE`` from the schema (``params_table`` of each bundled scenario).
+
+    Returns:
+        The text written (what ``stored_params_text`` gives now).
+    """
+    text = stored_params_text()
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def stored_params_text() -> str:
+    """What ``PARAMS_TABLE`` should hold now: JSON, one file for all bundled scenarios."""
+    from escalation_sim.scenario.loader import DEFAULT_SCENARIO, bundled_scenarios
+
+    doc = {
+        "about": "escalation-sim params of the bundled scenarios; written by "
+        "scripts/make_params_table.py, used while `inputs` matches (escalation_sim.cli)",
+        "inputs": params_checksum(),
+        "default": DEFAULT_SCENARIO,
+        "scenarios": {name: params_table(name) for name in sorted(bundled_scenarios())},
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
 def mechanism_descriptions() -> dict[str, str]:
