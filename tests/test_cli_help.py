@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from escalation_sim import cli
-from escalation_sim.cli import PARAMS_TABLE, build_parser, stored_params_text
+from escalation_sim.cli import LISTING, build_parser, stored_listing_text
 from escalation_sim.scenario.loader import bundled_scenarios
 
 
@@ -81,7 +81,7 @@ def test_help_imports_no_model_pandas_scipy_or_matplotlib():
 
 
 def test_params_imports_no_model_pandas_scipy_or_matplotlib():
-    # A bundled scenario's table is stored (scenario/data/params.json): not even the schema.
+    # A bundled scenario's table is stored (scenario/data/listing.json): not even the schema.
     for argv in (["params"], ["params", "--json"], ["params", "--scenario", "hindcast_2013"]):
         loaded = _imported_by(CLI_CALL.format(argv=argv))
         assert not loaded & {*HEAVY, "numpy", "pydantic", "networkx"}, (argv, loaded)
@@ -93,15 +93,27 @@ def test_params_imports_no_model_pandas_scipy_or_matplotlib():
 
 
 # ---------------------------------------------------------------------------------------------
-# params of a bundled scenario from the stored table: the same bytes as through the schema
+# params and scenarios of the bundled scenarios from the stored listing: the same bytes as
+# through the schema
 
 
-def test_the_stored_params_table_is_what_the_schema_gives():
-    # Fails after a bundled scenario, the schema or the loader changes until the table is
-    # written again (params then loads through the schema: see the test below).
-    assert PARAMS_TABLE.read_text(encoding="utf-8") == stored_params_text(), (
-        "scenario/data/params.json is stale: run python scripts/make_params_table.py"
+def test_the_stored_listing_is_what_the_schema_gives():
+    # Fails after a bundled scenario, the schema or the loader changes until the listing is
+    # written again (the commands then load the files as before: see the tests below).
+    assert LISTING.read_text(encoding="utf-8") == stored_listing_text(), (
+        "scenario/data/listing.json is stale: run python scripts/make_listing.py"
     )
+
+
+def test_scenarios_prints_the_same_from_the_stored_listing_and_the_files(capsys, monkeypatch):
+    assert cli.stored_scenario_listing() is not None  # the fast path is the one taken
+    assert cli.main(["scenarios"]) == 0
+    stored = capsys.readouterr()
+    monkeypatch.setattr(cli, "stored_scenario_listing", lambda: None)
+    assert cli.main(["scenarios"]) == 0
+    parsed = capsys.readouterr()
+    assert stored.out == parsed.out and stored.err == parsed.err == ""
+    assert stored.out.count("\n") == len(bundled_scenarios())
 
 
 @pytest.mark.parametrize("scenario", [None, *sorted(bundled_scenarios())])
@@ -120,16 +132,18 @@ def test_params_prints_the_same_from_the_stored_table_and_the_schema(
     assert stored.out.startswith(("{", cli.params_table(scenario)["name"] + ": "))
 
 
-def test_the_stored_params_table_is_not_used_once_its_inputs_change(tmp_path, monkeypatch):
+def test_the_stored_listing_is_not_used_once_its_inputs_change(tmp_path, monkeypatch):
     assert cli.stored_params_table("iraq_syria_2024") is not None
     edited = tmp_path / "iraq_syria_2024.toml"
     edited.write_bytes(bundled_scenarios()["iraq_syria_2024"].read_bytes() + b"\n# edited\n")
-    inputs = cli.params_inputs()
+    inputs = cli.listing_inputs()
     monkeypatch.setattr(
-        cli, "params_inputs", lambda: [edited if p.name == edited.name else p for p in inputs]
+        cli, "listing_inputs", lambda: [edited if p.name == edited.name else p for p in inputs]
     )
+    assert cli.stored_listing() is None
     assert cli.stored_params_table("iraq_syria_2024") is None
     assert cli.stored_params_table(None) is None
+    assert cli.stored_scenario_listing() is None
 
 
 def test_params_of_a_path_or_an_unknown_name_is_loaded_and_checked(tmp_path, capsys):

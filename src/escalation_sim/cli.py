@@ -200,28 +200,25 @@ def params_table(scenario: str | None) -> dict[str, Any]:
     }
 
 
-#: ``params_table`` of every bundled scenario, stored so that ``params`` need not import the
-#: schema (pydantic builds its validators in about 0.3 s). ``scripts/make_params_table.py``
-#: writes it; tests/test_cli_help.py fails when it differs from what the schema gives.
-PARAMS_TABLE = Path(__file__).parent / "scenario" / "data" / "params.json"
+#: What ``params`` and ``scenarios`` print of the bundled scenarios, stored so that neither
+#: imports the schema (pydantic builds its validators in about 0.3 s) nor parses every file.
+#: ``scripts/make_listing.py`` writes it; tests/test_cli_help.py fails when it differs from what
+#: the schema gives.
+LISTING = Path(__file__).parent / "scenario" / "data" / "listing.json"
 
 
-def params_inputs() -> list[Path]:
-    """The files the stored ``params_table`` of the bundled scenarios is made from.
+def listing_inputs() -> list[Path]:
+    """The files ``LISTING`` is made from.
 
     Every bundled scenario (``extends`` and ``parameters_from`` name one another), the schema
     and the loader.
     """
-    package = PARAMS_TABLE.parents[1]
-    return [
-        *sorted(PARAMS_TABLE.parent.glob("*.toml")),
-        package / "schema.py",
-        package / "loader.py",
-    ]
+    package = LISTING.parents[1]
+    return [*sorted(LISTING.parent.glob("*.toml")), package / "schema.py", package / "loader.py"]
 
 
-def params_checksum() -> str:
-    """CRC-32 and total size of ``params_inputs()`` (names and bytes): whether they changed.
+def listing_checksum() -> str:
+    """CRC-32 and total size of ``listing_inputs()`` (names and bytes): whether they changed.
 
     Not a defence against tampering (the files are the package's own); CRC-32 because ``zlib``
     is already imported where ``hashlib`` would cost a few milliseconds more.
@@ -229,54 +226,77 @@ def params_checksum() -> str:
     import zlib
 
     crc, size = 0, 0
-    for path in params_inputs():
+    for path in listing_inputs():
         data = path.read_bytes()
         crc = zlib.crc32(data, zlib.crc32(path.name.encode(), crc))
         size += len(data)
     return f"crc32:{crc:08x} bytes:{size}"
 
 
-def stored_params_table(scenario: str | None) -> dict[str, Any] | None:
-    """``params_table(scenario)`` from ``PARAMS_TABLE``, or None where it cannot be trusted.
+def stored_listing() -> dict[str, Any] | None:
+    """``LISTING``, or None when it is missing, unreadable or older than its inputs.
 
-    Only bundled scenarios are stored (a path is loaded and validated as before); the table is
-    used only while the files it was made from are unchanged (``params_checksum``), so an edited
-    scenario or schema is loaded, and its mistakes reported, as before.
+    Used only while the files it was made from are unchanged (``listing_checksum``), so an
+    edited scenario or schema is loaded, and its mistakes reported, as before.
     """
     try:
-        stored = json.loads(PARAMS_TABLE.read_text(encoding="utf-8"))
-        name = stored["default"] if scenario is None else scenario
-        if stored["inputs"] != params_checksum() or not isinstance(name, str):
+        stored = json.loads(LISTING.read_text(encoding="utf-8"))
+        if stored["inputs"] != listing_checksum():
             return None
-        table = stored["scenarios"].get(name)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stored if isinstance(stored, dict) else None
+
+
+def stored_params_table(scenario: str | None) -> dict[str, Any] | None:
+    """``params_table(scenario)`` from ``LISTING``, or None (a path, or no usable listing).
+
+    Only bundled scenarios, by name, are stored: a path is loaded and validated as before.
+    """
+    stored = stored_listing()
+    try:
+        assert stored is not None
+        table = stored["params"].get(stored["default"] if scenario is None else scenario)
+    except (AssertionError, KeyError, TypeError, AttributeError):
         return None
     return table if isinstance(table, dict) else None
 
 
-def write_params_table(path: Path = PARAMS_TABLE) -> str:
-    """Write ``PARAMS_TABLE`` from the schema (``params_table`` of each bundled scenario).
+def stored_scenario_listing() -> dict[str, tuple[Any, int, str]] | None:
+    """``scenario_listing()`` from ``LISTING`` (dates as ISO text), or None."""
+    stored = stored_listing()
+    try:
+        assert stored is not None
+        return {
+            name: (start, weeks, title)
+            for name, (start, weeks, title) in stored["scenarios"].items()
+        }
+    except (AssertionError, KeyError, TypeError, AttributeError, ValueError):
+        return None
 
-    Returns:
-        The text written (what ``stored_params_text`` gives now).
-    """
-    text = stored_params_text()
-    path.write_text(text, encoding="utf-8")
-    return text
 
+def stored_listing_text() -> str:
+    """What ``LISTING`` should hold now, from the schema: JSON."""
+    from escalation_sim.scenario.loader import DEFAULT_SCENARIO, bundled_scenarios, load_scenario
 
-def stored_params_text() -> str:
-    """What ``PARAMS_TABLE`` should hold now: JSON, one file for all bundled scenarios."""
-    from escalation_sim.scenario.loader import DEFAULT_SCENARIO, bundled_scenarios
-
+    names = sorted(bundled_scenarios())
+    metas = {name: load_scenario(name).meta for name in names}
     doc = {
-        "about": "escalation-sim params of the bundled scenarios; written by "
-        "scripts/make_params_table.py, used while `inputs` matches (escalation_sim.cli)",
-        "inputs": params_checksum(),
+        "about": "what escalation-sim params and scenarios print of the bundled scenarios; "
+        "written by scripts/make_listing.py, used while `inputs` matches (escalation_sim.cli)",
+        "inputs": listing_checksum(),
         "default": DEFAULT_SCENARIO,
-        "scenarios": {name: params_table(name) for name in sorted(bundled_scenarios())},
+        "scenarios": {n: [m.start_date.isoformat(), m.weeks, m.title] for n, m in metas.items()},
+        "params": {name: params_table(name) for name in names},
     }
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_listing(path: Path = LISTING) -> str:
+    """Write ``LISTING`` from the schema; return the text written (``stored_listing_text``)."""
+    text = stored_listing_text()
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
 def mechanism_descriptions() -> dict[str, str]:
@@ -316,7 +336,8 @@ def add_scenarios(sub: argparse._SubParsersAction) -> None:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """Print the bundled scenarios with their titles."""
-    for name, (start, weeks, title) in sorted(scenario_listing().items()):
+    listing = stored_scenario_listing() or scenario_listing()
+    for name, (start, weeks, title) in sorted(listing.items()):
         print(f"{name:20s} {start} + {weeks} weeks  {title}")
     return 0
 
@@ -328,6 +349,7 @@ def scenario_listing() -> dict[str, tuple[Any, int, str]]:
     scenario it ``extends``, as the loader merges it), without the schema (pydantic), so that
     ``scenarios`` starts at once; a file whose ``[meta]`` does not give the three plainly is
     loaded and validated instead. (``check`` validates a file; this only lists them.)
+    ``scenarios`` reads ``LISTING`` instead while that is up to date (``stored_scenario_listing``).
     """
     import datetime as dt
     import importlib.util
