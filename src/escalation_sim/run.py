@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +234,8 @@ def write_atomic(path: Path, write: Callable[[Path], object], durable: bool = Fa
     return (fsync of the file, then of its directory), so after a power loss the path holds the
     old file or the whole new one, never an empty one.
     """
+    import tempfile  # here, not at the top: every --help imports this module (the package)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

@@ -11,14 +11,18 @@ import argparse
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from escalation_sim.errors import ConfigError
+
+# socket and subprocess are imported where they are used: every --help imports this module (for
+# add_viz), and the two cost it about 7 ms.
+if TYPE_CHECKING:
+    import subprocess
 
 #: The page, as a module ``solara run`` can import.
 APP = "escalation_sim.viz.page"
@@ -59,6 +63,8 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
 
 def port_is_free(port: int) -> bool:
     """Whether ``HOST:port`` can be bound now."""
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
             s.bind((HOST, port))
@@ -69,6 +75,8 @@ def port_is_free(port: int) -> bool:
 
 def free_port() -> int:
     """A port on ``HOST`` that nothing listens on now."""
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
@@ -92,6 +100,8 @@ def running_server(
         RuntimeError: the server exited or did not answer within ``timeout``; the message ends
             with its output when ``log`` is given.
     """
+    import subprocess
+
     port = free_port() if port is None else port
     url = f"http://{HOST}:{port}/"
     with contextlib.ExitStack() as stack:
@@ -126,6 +136,8 @@ def running_server(
 
 def _stop(proc: subprocess.Popen, group: bool = True, grace: float = 10.0) -> None:
     """Stop the server (its process group if ``group``): SIGTERM, SIGKILL after ``grace`` s."""
+    import subprocess
+
     if proc.poll() is not None:
         return
 
@@ -178,6 +190,8 @@ def add_viz(sub: argparse._SubParsersAction) -> None:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """Serve the page until the server stops or the user interrupts."""
+    import subprocess
+
     if not port_is_free(args.port):
         raise ConfigError(
             "--port", None, f"{HOST}:{args.port} is already in use; choose another with --port N"
