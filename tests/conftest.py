@@ -14,7 +14,8 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from escalation_sim import run
+from escalation_sim.outcomes import weekly_frame
+from escalation_sim.run import run_lean
 from escalation_sim.scenario import load_scenario, parse_scenario
 from escalation_sim.scenario.loader import bundled_scenarios
 
@@ -23,11 +24,14 @@ SEEDS = 20  # seeds per arm of a statistical comparison
 
 @functools.lru_cache(maxsize=64)
 def _batch(overrides: tuple, seeds: int, weeks: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # The lean path of sweeps (no DataCollector, no events table): its outcomes and weekly
+    # table are bit-identical to run()'s (tests/test_lean.py), at less cost per run.
     outcomes, series = [], []
     for seed in range(seeds):
-        r = run(overrides=dict(overrides), seed=seed, weeks=weeks)
+        r = run_lean(overrides=dict(overrides), seed=seed, weeks=weeks, weekly=True)
+        assert r.weekly is not None
         outcomes.append({"seed": seed, **r.outcomes})
-        series.append(r.timeseries.assign(seed=seed))
+        series.append(weekly_frame(r.weekly, r.start_date).assign(seed=seed))
     return pd.DataFrame(outcomes), pd.concat(series, ignore_index=True)
 
 

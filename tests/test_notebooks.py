@@ -23,6 +23,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 KERNEL = "escalation-sim"  # the kernel the notebooks name; `make notebook` registers it in .venv
 CELL_TIMEOUT = 900  # seconds; catches a hung cell, not a slow one (speed is not tested here)
+#: Set in the kernel's environment: each notebook reads it into ``QUICK`` in its first cell.
+QUICK_ENV = "ESCALATION_SIM_NOTEBOOK_QUICK"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,9 @@ def kernel_specs(tmp_path_factory) -> KernelSpecManager:
     spec.mkdir()
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     kernel = {"argv": argv, "display_name": "Python (escalation-sim)", "language": "python"}
+    # Quick mode: the notebooks run fewer seeds and weeks (every cell, figure and code path is
+    # the same; only the sizes shrink). Unset, as for a user, they run at their shipped size.
+    kernel["env"] = {QUICK_ENV: "1"}
     (spec / "kernel.json").write_text(json.dumps(kernel))
     return KernelSpecManager(kernel_dirs=[str(root)], ensure_native_kernel=False)
 
@@ -90,6 +95,8 @@ def test_kernel_runs_this_checkout_on_this_venv(kernel_specs, tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, kernel_specs):
     nb = nbformat.read(path, as_version=4)
+    # The quick mode is read where the notebook says, and only shrinks it.
+    assert f'QUICK = os.environ.get("{QUICK_ENV}") == "1"' in nb.cells[1].source
     execute(nb, kernel_specs, NOTEBOOK_DIR)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)  # every cell ran
