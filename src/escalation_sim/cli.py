@@ -254,10 +254,11 @@ def stored_params_table(scenario: str | None) -> dict[str, Any] | None:
     Only bundled scenarios, by name, are stored: a path is loaded and validated as before.
     """
     stored = stored_listing()
+    if stored is None:
+        return None
     try:
-        assert stored is not None
         table = stored["params"].get(stored["default"] if scenario is None else scenario)
-    except (AssertionError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return None
     return table if isinstance(table, dict) else None
 
@@ -265,13 +266,14 @@ def stored_params_table(scenario: str | None) -> dict[str, Any] | None:
 def stored_scenario_listing() -> dict[str, tuple[Any, int, str]] | None:
     """``scenario_listing()`` from ``LISTING`` (dates as ISO text), or None."""
     stored = stored_listing()
+    if stored is None:
+        return None
     try:
-        assert stored is not None
         return {
             name: (start, weeks, title)
             for name, (start, weeks, title) in stored["scenarios"].items()
         }
-    except (AssertionError, KeyError, TypeError, AttributeError, ValueError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         return None
 
 
